@@ -1,0 +1,69 @@
+/// Calling through the breaker with a fallback, for graceful degradation: a cached price, an
+/// empty recommendation list, a queued payment.
+extension CircuitBreaker {
+    /// Runs `operation` through the breaker, or returns what `fallback` makes of the reason it
+    /// could not: a rejection or the operation's error.
+    ///
+    /// ```swift
+    /// let items = await recommendations.run({ try await engine.top(10) }, fallback: { _ in [] })
+    /// ```
+    @inlinable
+    public func run<T, F: Error>(
+        _ operation: () throws -> T,
+        fallback: (FallbackReason) throws(F) -> T
+    ) throws(F) -> T {
+        switch admit() {
+        case .rejected(let error, _):
+            return try fallback(.rejected(error))
+        case .admitted(let permission):
+            do {
+                let result = try operation()
+                complete(permission, .success)
+                return result
+            } catch {
+                complete(permission, error: error)
+                return try fallback(.failed(error))
+            }
+        }
+    }
+
+    /// Runs an asynchronous `operation` through the breaker, or returns what `fallback` makes of
+    /// the reason it could not: a rejection or the operation's error.
+    @inlinable
+    public func run<T, F: Error>(
+        _ operation: () async throws -> T,
+        fallback: (FallbackReason) async throws(F) -> T
+    ) async throws(F) -> T {
+        switch admit() {
+        case .rejected(let error, _):
+            return try await fallback(.rejected(error))
+        case .admitted(let permission):
+            do {
+                let result = try await operation()
+                complete(permission, .success)
+                return result
+            } catch {
+                complete(permission, error: error)
+                return try await fallback(.failed(error))
+            }
+        }
+    }
+
+    /// Runs `operation` through the breaker with a `timeout`, or returns what `fallback` makes of
+    /// the reason it could not: a rejection, a timeout or the operation's error.
+    public func run<T: Sendable, F: Error>(
+        timeout: Duration,
+        _ operation: @escaping @Sendable () async throws -> T,
+        fallback: (FallbackReason) async throws(F) -> T
+    ) async throws(F) -> T {
+        do {
+            return try await run(timeout: timeout, operation)
+        } catch let error as CircuitBreakerError where error.circuit == name {
+            return try await fallback(.rejected(error))
+        } catch let error as CircuitBreakerTimeoutError where error.circuit == name {
+            return try await fallback(.timedOut(error))
+        } catch {
+            return try await fallback(.failed(error))
+        }
+    }
+}

@@ -1,0 +1,33 @@
+/// The two-step API for integrations that cannot wrap a call in a closure, such as HTTP client
+/// middleware or a database driver: acquire a permission, make the call, report how it ended.
+///
+/// ```swift
+/// let permission = try breaker.acquirePermission()
+/// let response = try await client.execute(request)
+/// breaker.record(response.status.code >= 500 ? .failure : .success, for: permission)
+/// ```
+extension CircuitBreaker {
+    /// Asks to let one call through.
+    ///
+    /// - Throws: ``CircuitBreakerError`` when the circuit rejects the call.
+    public func acquirePermission() throws(CircuitBreakerError) -> CircuitBreakerPermission {
+        switch admit() {
+        case .admitted(let permission): return permission
+        case .rejected(let error, _): throw error
+        }
+    }
+
+    /// Reports how the call that `permission` admitted ended.
+    ///
+    /// - Parameter duration: how long the call took; by default, the time since the permission
+    ///   was acquired.
+    public func record(_ completion: CallCompletion, for permission: CircuitBreakerPermission, duration: Duration? = nil) {
+        complete(permission, completion.outcome, duration: duration)
+    }
+
+    /// Reports that the call that `permission` admitted threw `error`; the configuration's
+    /// ``CircuitBreakerConfiguration/isFailure`` decides whether it counts as a failure.
+    public func record(error: any Error, for permission: CircuitBreakerPermission, duration: Duration? = nil) {
+        complete(permission, error: error, duration: duration)
+    }
+}

@@ -1,0 +1,86 @@
+/// Calling an operation through the breaker.
+///
+/// Each `run` admits the call or throws ``CircuitBreakerError``, runs the operation, records its
+/// outcome and duration, and returns its result or rethrows its error unchanged.
+extension CircuitBreaker {
+    /// Runs `operation` through the breaker.
+    ///
+    /// - Parameters:
+    ///   - isFailureResult: counts a returned value as a failure, such as an HTTP 503 that did not
+    ///     throw; the value is still returned.
+    ///   - operation: the call to protect.
+    /// - Throws: ``CircuitBreakerError`` when the circuit rejects the call, or the operation's own
+    ///   error.
+    @inlinable
+    public func run<T, E: Error>(
+        failureWhen isFailureResult: (T) -> Bool = { _ in false },
+        _ operation: () throws(E) -> T
+    ) throws -> T {
+        let permission = try admitOrThrow()
+        let result: T
+        do {
+            result = try operation()
+        } catch {
+            let boxed: any Error = error
+            complete(permission, error: boxed)
+            throw boxed
+        }
+        complete(permission, isFailureResult(result) ? .failure : .success)
+        return result
+    }
+
+    /// Runs an asynchronous `operation` through the breaker.
+    ///
+    /// - Parameters:
+    ///   - isFailureResult: counts a returned value as a failure; the value is still returned.
+    ///   - operation: the call to protect.
+    /// - Throws: ``CircuitBreakerError`` when the circuit rejects the call, or the operation's own
+    ///   error.
+    @inlinable
+    public func run<T, E: Error>(
+        failureWhen isFailureResult: (T) -> Bool = { _ in false },
+        _ operation: () async throws(E) -> T
+    ) async throws -> T {
+        let permission = try admitOrThrow()
+        let result: T
+        do {
+            result = try await operation()
+        } catch {
+            let boxed: any Error = error
+            complete(permission, error: boxed)
+            throw boxed
+        }
+        complete(permission, isFailureResult(result) ? .failure : .success)
+        return result
+    }
+
+    /// Runs `operation` through the breaker and gives up on it after `timeout`.
+    ///
+    /// A call that times out is recorded with the ``CallOutcome/timeout`` outcome, which counts as
+    /// a failure, and the operation's task is cancelled. The caller gets
+    /// ``CircuitBreakerTimeoutError`` at once, without waiting for the operation to notice.
+    ///
+    /// - Throws: ``CircuitBreakerError``, ``CircuitBreakerTimeoutError``, or the operation's own error.
+    public func run<T: Sendable>(
+        timeout: Duration,
+        failureWhen isFailureResult: (T) -> Bool = { _ in false },
+        _ operation: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        let permission = try admitOrThrow()
+        let result: T
+        do {
+            guard let finished = try await TimeoutRace.run(operation, timeout: timeout, clock: clock) else {
+                complete(permission, .timeout)
+                throw CircuitBreakerTimeoutError(circuit: name, timeout: timeout)
+            }
+            result = finished
+        } catch let error as CircuitBreakerTimeoutError where error.circuit == name {
+            throw error
+        } catch {
+            complete(permission, error: error)
+            throw error
+        }
+        complete(permission, isFailureResult(result) ? .failure : .success)
+        return result
+    }
+}

@@ -1,0 +1,53 @@
+/// A consistent picture of one breaker at one instant, for status pages, metrics and tests.
+public struct CircuitBreakerSnapshot: Sendable, Hashable {
+    /// The circuit's name.
+    public var name: String
+    /// The state the circuit is in.
+    public var state: CircuitState
+    /// The calls in the sliding window. It keeps the calls that opened the circuit until the
+    /// circuit closes again, and is emptied on closing, on a reset, and when disabled or set to
+    /// metrics-only.
+    public var window: WindowCounts
+    /// The window's failure rate from 0 to 1, or `nil` until it holds the minimum number of calls.
+    public var failureRate: Double?
+    /// The window's slow-call rate from 0 to 1, or `nil` until it holds the minimum number of calls.
+    public var slowCallRate: Double?
+    /// The current run of failures; a success ends it.
+    public var consecutiveFailures: Int
+    /// The probe calls admitted so far in half-open, and what those that ended did.
+    public var probesAdmitted: Int
+    /// Outcomes of the probe calls that have ended in the current half-open state.
+    public var probes: WindowCounts
+    /// The last state transition, or `nil` if the circuit never changed state.
+    public var lastTransition: StateTransition?
+    /// When the current state began (the breaker's creation if it never changed), in seconds since
+    /// the Unix epoch.
+    public var stateChangedAt: Double
+    /// When an open circuit will admit probes, on the breaker's clock; `nil` in other states.
+    public var nextAdmission: BreakerInstant?
+}
+
+extension CircuitBreaker {
+    /// The breaker's state, window and rates, read together under its lock.
+    public func snapshot() -> CircuitBreakerSnapshot {
+        let now = clock.now
+        return core.withLock { core in
+            let window = core.machine.windowCounts(at: now)
+            let minimum = core.machine.effectiveMinimumNumberOfCalls
+            let machine = core.machine
+            return CircuitBreakerSnapshot(
+                name: name,
+                state: machine.state,
+                window: window,
+                failureRate: window.failureRate(minimumCalls: minimum),
+                slowCallRate: window.slowCallRate(minimumCalls: minimum),
+                consecutiveFailures: machine.consecutiveFailures,
+                probesAdmitted: machine.probesAdmitted,
+                probes: machine.probeCounts,
+                lastTransition: machine.lastTransition,
+                stateChangedAt: machine.stateEnteredUnixTime,
+                nextAdmission: machine.state == .open ? machine.openUntil : nil
+            )
+        }
+    }
+}
