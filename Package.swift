@@ -17,7 +17,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BreakwaterTests",
-            dependencies: ["Breakwater"]
+            dependencies: ["Breakwater", .product(name: "Logging", package: "swift-log")]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,126 @@
+import Logging
+import Synchronization
+import Testing
+
+@testable import Breakwater
+
+@Suite("Observing a breaker")
+struct ObserverTests {
+    @Test("observers see every outcome with its duration, then the transition it caused")
+    func order() throws {
+        let fixture = try Fixture(CircuitBreakerConfiguration(consecutiveFailureThreshold: 1))
+        try fixture.succeed(taking: .milliseconds(3))
+        fixture.fail(taking: .milliseconds(5))
+        _ = fixture.isRejected()
+        #expect(fixture.observer.outcomes == [.success, .failure, .rejected])
+        #expect(fixture.observer.durations == [.milliseconds(3), .milliseconds(5), .zero])
+        #expect(fixture.observer.transitions.map(\.description) == ["closed -> open: 1 consecutive failures"])
+    }
+
+    @Test("an observer that calls back into the breaker does not deadlock")
+    func reentrantObserver() throws {
+        final class Reentrant: CircuitBreakerObserver {
+            let seen = Mutex<[CircuitState]>([])
+            func circuitBreaker(_ breaker: CircuitBreaker, didRecord outcome: CallOutcome, duration: Duration) {
+                let snapshot = breaker.snapshot()
+                seen.withLock { $0.append(snapshot.state) }
+            }
+            func circuitBreaker(_ breaker: CircuitBreaker, didTransition transition: StateTransition) {
+                if transition.to == .open {
+                    breaker.reset(reason: "observer resets")
+                }
+            }
+        }
+        let observer = Reentrant()
+        let breaker = try CircuitBreaker(
+            name: "reentrant", configuration: CircuitBreakerConfiguration(consecutiveFailureThreshold: 1),
+            clock: ManualClock(), observers: [observer])
+        _ = try? breaker.run { throw DependencyError() }
+        #expect(breaker.state == .closed)
+        #expect(observer.seen.withLock { $0 } == [.open])
+    }
+
+    @Test("a removed observer hears nothing more")
+    func removeObserver() throws {
+        let fixture = try Fixture()
+        let late = RecordingObserver()
+        let token = fixture.breaker.addObserver(late)
+        try fixture.succeed()
+        fixture.breaker.removeObserver(token)
+        try fixture.succeed()
+        #expect(late.outcomes == [.success])
+        #expect(fixture.observer.outcomes == [.success, .success])
+    }
+
+    @Test("events arrive as an AsyncSequence")
+    func events() async throws {
+        let fixture = try Fixture(CircuitBreakerConfiguration(consecutiveFailureThreshold: 1))
+        let events = fixture.breaker.events()
+        try fixture.succeed()
+        fixture.fail()
+        var iterator = events.makeAsyncIterator()
+        #expect(await iterator.next() == .call(circuit: "dependency", outcome: .success, duration: .milliseconds(1)))
+        #expect(await iterator.next() == .call(circuit: "dependency", outcome: .failure, duration: .milliseconds(1)))
+        guard case .transition(let circuit, let transition) = await iterator.next() else {
+            Issue.record("expected a transition")
+            return
+        }
+        #expect(circuit == "dependency")
+        #expect(transition.to == .open)
+    }
+
+    @Test("dropping an event stream removes its observer")
+    func eventStreamEnds() throws {
+        let fixture = try Fixture()
+        var stream: AsyncStream<CircuitBreakerEvent>? = fixture.breaker.events()
+        #expect(fixture.breaker.core.withLock { $0.observers.count } == 2)
+        stream = nil
+        #expect(stream == nil)
+        #expect(fixture.breaker.core.withLock { $0.observers.count } == 1)
+    }
+
+    @Test("transitions are logged with the circuit, the states and the reason")
+    func logging() throws {
+        let records = LogRecords()
+        let logger = Logger(label: "test") { _ in CapturingLogHandler(records: records) }
+        let breaker = try CircuitBreaker(
+            name: "payments", configuration: CircuitBreakerConfiguration(consecutiveFailureThreshold: 1),
+            clock: ManualClock(), logger: logger)
+        _ = try? breaker.run { throw DependencyError() }
+        breaker.reset()
+        let lines = records.lines.withLock { $0 }
+        #expect(lines.map(\.level) == [.warning, .info])
+        #expect(lines.first?.message == "circuit payments is open")
+        #expect(lines.first?.metadata["reason"] == "1 consecutive failures")
+        #expect(lines.first?.metadata["from"] == "closed")
+        #expect(lines.last?.metadata["to"] == "closed")
+    }
+}
+
+/// The lines a ``CapturingLogHandler`` was given.
+final class LogRecords: Sendable {
+    struct Line {
+        var level: Logger.Level
+        var message: String
+        var metadata: [String: String]
+    }
+
+    let lines = Mutex<[Line]>([])
+}
+
+/// A log handler that keeps what it is given.
+struct CapturingLogHandler: LogHandler {
+    let records: LogRecords
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let metadata = (event.metadata ?? [:]).mapValues { "\($0)" }
+        records.lines.withLock { $0.append(LogRecords.Line(level: event.level, message: "\(event.message)", metadata: metadata)) }
+    }
+}
