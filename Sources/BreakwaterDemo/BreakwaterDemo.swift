@@ -1,0 +1,70 @@
+import ArgumentParser
+import Breakwater
+import Logging
+import ServiceLifecycle
+
+/// A service calling four flaky dependencies through circuit breakers.
+@main
+struct BreakwaterDemo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "breakwater-demo",
+        abstract: "A service calling flaky dependencies through Breakwater circuit breakers.",
+        discussion: "Prints one line per state transition. Stop it with Ctrl-C."
+    )
+
+    @Option(help: "How the dependencies behave: \(Scenario.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var scenario: Scenario = .outage
+
+    @Option(help: "Extra synthetic circuits, to try Breakwater at scale.")
+    var circuits: Int = 0
+
+    @Option(help: "Seconds to run; 0 runs until Ctrl-C.")
+    var duration: Double = 0
+
+    @Option(help: "Calls per second to each dependency.")
+    var rate: Double = 20
+
+    func validate() throws {
+        guard (0...100_000).contains(circuits) else { throw ValidationError("--circuits must be from 0 to 100000") }
+        guard duration >= 0, duration.isFinite else { throw ValidationError("--duration must be 0 or more seconds") }
+        guard rate > 0, rate <= 10_000 else { throw ValidationError("--rate must be above 0 and at most 10000") }
+    }
+
+    func run() async throws {
+        let clock = SystemClock()
+        // Transitions are printed below; the breakers' own log lines would repeat them.
+        var quiet = Logger(label: "breakwater")
+        quiet.logLevel = .error
+        let registry = try CircuitBreakerRegistry(overrides: Dependencies.configurations, logger: quiet)
+        registry.addObserver(TransitionPrinter(start: clock.now))
+        let names = Dependencies.configurations.keys.sorted()
+        let dependencies = try names.map { try registry.breaker(named: $0) }
+        let synthetic = try (0..<circuits).map {
+            try registry.breaker(named: "synthetic-\($0)", configuration: Dependencies.synthetic)
+        }
+        print("breakwater-demo: scenario \(scenario.rawValue), \(dependencies.count + synthetic.count) circuits; Ctrl-C stops it")
+
+        let traffic = Traffic(
+            scenario: scenario, dependencies: dependencies, synthetic: synthetic,
+            start: clock.now, clock: clock, callsPerSecond: rate)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: traffic)],
+                gracefulShutdownSignals: [.sigint, .sigterm],
+                logger: Logger(label: "breakwater-demo")))
+        try await withThrowingDiscardingTaskGroup { tasks in
+            tasks.addTask { try await group.run() }
+            if duration > 0 {
+                tasks.addTask {
+                    try? await Task.sleep(for: .seconds(duration))
+                    await group.triggerGracefulShutdown()
+                }
+            }
+        }
+        for snapshot in registry.snapshots().prefix(names.count) {
+            print("\(snapshot.name): \(snapshot.state), \(snapshot.window.calls) calls in window")
+        }
+    }
+}
+
+extension Scenario: ExpressibleByArgument {}
