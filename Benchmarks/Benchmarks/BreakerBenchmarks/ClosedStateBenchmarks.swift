@@ -1,0 +1,58 @@
+import Benchmark
+import Breakwater
+
+/// Calls through a closed circuit: admitted on one atomic load, timed, and recorded.
+func registerClosedStateBenchmarks() {
+    Benchmark("Closed: run succeeds (no-op observer, SystemClock)") { benchmark, breaker in
+        for iteration in benchmark.scaledIterations {
+            blackHole(try breaker.run { trivialOperation(iteration) })
+        }
+    } setup: {
+        try Breakers.closed("closed-success")
+    }
+
+    Benchmark("Closed: acquirePermission + record(.success)") { benchmark, breaker in
+        for iteration in benchmark.scaledIterations {
+            let permission = try breaker.acquirePermission()
+            blackHole(trivialOperation(iteration))
+            breaker.record(.success, for: permission)
+        }
+    } setup: {
+        try Breakers.closed("closed-permission")
+    }
+
+    // The operation throws an error boxed beforehand, so the count of mallocs is the breaker's.
+    Benchmark("Closed: run throws a counted failure (never trips)") { benchmark, breaker in
+        for iteration in benchmark.scaledIterations {
+            do {
+                blackHole(
+                    try breaker.run { () throws -> Int in
+                        if trivialOperation(iteration) > 0 { throw boxedOperationFailure }
+                        return 0
+                    }
+                )
+            } catch {
+                blackHole(error)
+            }
+        }
+    } setup: {
+        try Breakers.neverTripping("closed-failure")
+    }
+
+    // The success above without one of its parts, to tell what each costs.
+    Benchmark("Closed breakdown: run succeeds, no observer") { benchmark, breaker in
+        for iteration in benchmark.scaledIterations {
+            blackHole(try breaker.run { trivialOperation(iteration) })
+        }
+    } setup: {
+        try Breakers.closed("closed-no-observer", observers: [])
+    }
+
+    Benchmark("Closed breakdown: run succeeds, ConstantClock (no clock reads)") { benchmark, breaker in
+        for iteration in benchmark.scaledIterations {
+            blackHole(try breaker.run { trivialOperation(iteration) })
+        }
+    } setup: {
+        try Breakers.closed("closed-constant-clock", clock: ConstantClock())
+    }
+}

@@ -1,0 +1,32 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Benchmarks for Breakwater, in a package of their own so that the library's users never resolve
+// the benchmark framework. Run them with `Scripts/bench` from the repository root.
+//
+// The root package is named explicitly: a path dependency is otherwise known by its folder's name,
+// which is whatever the repository was cloned into.
+let package = Package(
+    name: "BreakwaterBenchmarks",
+    platforms: [.macOS(.v15), .iOS(.v18), .tvOS(.v18), .watchOS(.v11)],
+    dependencies: [
+        .package(name: "Breakwater", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "BreakerBenchmarks",
+            dependencies: [
+                .product(name: "Breakwater", package: "Breakwater"),
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/BreakerBenchmarks",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
