@@ -27,8 +27,8 @@ public final class CircuitBreaker: Sendable {
     let logger: Logger
     /// The state and generation, packed as `generation << 3 | state`, for lock-free admission.
     @usableFromInline let published: Atomic<UInt64>
-    let core: Mutex<Core>
-    let timer: Mutex<PendingTimer>
+    let core: Guarded<Core>
+    let timer: Guarded<PendingTimer>
 
     struct Core {
         var machine: CircuitBreakerStateMachine
@@ -71,8 +71,8 @@ public final class CircuitBreaker: Sendable {
             core.nextObserverID += 1
         }
         published = Atomic(Self.pack(core.machine))
-        self.core = Mutex(core)
-        timer = Mutex(PendingTimer())
+        self.core = Guarded(core)
+        timer = Guarded(PendingTimer())
     }
 
     deinit {

@@ -38,6 +38,9 @@ public struct CircuitBreakerConfiguration: Sendable {
 
     /// Whether an open circuit moves to half-open by a timer when its wait is over, rather than on
     /// the next call. Dashboards then see half-open without traffic. Default `false`.
+    ///
+    /// The same timer ends a half-open state that exceeds ``maximumWaitInHalfOpen``; without it,
+    /// the next call or probe outcome does.
     public var automaticTransitionFromOpenToHalfOpen: Bool
 
     /// Probe calls admitted in half-open, exactly, however many callers arrive. Default 10; at

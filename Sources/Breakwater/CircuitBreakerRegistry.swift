@@ -18,7 +18,7 @@ public final class CircuitBreakerRegistry: Sendable {
 
     private let clock: any BreakerClock
     private let logger: Logger
-    private let state = Mutex(State())
+    private let state = Guarded(State())
 
     private struct State {
         var breakers: [String: CircuitBreaker] = [:]

@@ -1,6 +1,6 @@
 /// The rules of a circuit breaker as a value: what to admit, what to record, when to change state.
 ///
-/// It does no locking, reads no clock and calls nobody: ``CircuitBreaker`` keeps it in a `Mutex`,
+/// It does no locking, reads no clock and calls nobody: ``CircuitBreaker`` keeps it under a lock,
 /// passes in the time, and acts on the ``Effects`` it returns after the lock is released.
 struct CircuitBreakerStateMachine {
     /// What the breaker must do after a step, outside the lock.
@@ -111,6 +111,11 @@ struct CircuitBreakerStateMachine {
         at end: BreakerInstant,
         unixTime: @autoclosure () -> Double
     ) -> Effects {
+        // A probe that ends past the half-open wait finds the circuit open, as it would have with
+        // the timer or any other call in between.
+        if state == .halfOpen, halfOpenWaitExceeded(at: end) {
+            return transition(to: .open, reason: .halfOpenWaitExceeded, at: end, unixTime: unixTime())
+        }
         guard generation == self.generation else { return Effects() }
         let sample = WindowSample(failed: outcome.isFailure, slow: durationNanoseconds > slowCallNanoseconds)
         switch state {

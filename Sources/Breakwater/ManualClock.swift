@@ -21,11 +21,11 @@ public final class ManualClock: BreakerClock {
         var sleepers: [Sleeper] = []
     }
 
-    private let state: Mutex<State>
+    private let state: Guarded<State>
 
     /// Creates a clock that starts at `start`, which is `unixTime` seconds after the Unix epoch.
     public init(start: BreakerInstant = BreakerInstant(nanoseconds: 0), unixTime: Double = 1_700_000_000) {
-        state = Mutex(State(now: start, unixTime: unixTime))
+        state = Guarded(State(now: start, unixTime: unixTime))
     }
 
     public var now: BreakerInstant {

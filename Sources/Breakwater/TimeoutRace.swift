@@ -12,7 +12,7 @@ final class TimeoutRace<T: Sendable>: Sendable {
         case delivered
     }
 
-    private let state = Mutex<State>(.running)
+    private let state = Guarded<State>(.running)
 
     /// Returns the operation's result, `nil` if `timeout` passed first, or throws its error.
     static func run(
