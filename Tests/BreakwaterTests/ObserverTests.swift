@@ -20,7 +20,7 @@ struct ObserverTests {
     @Test("an observer that calls back into the breaker does not deadlock")
     func reentrantObserver() throws {
         final class Reentrant: CircuitBreakerObserver {
-            let seen = Mutex<[CircuitState]>([])
+            let seen = Guarded<[CircuitState]>([])
             func circuitBreaker(_ breaker: CircuitBreaker, didRecord outcome: CallOutcome, duration: Duration) {
                 let snapshot = breaker.snapshot()
                 seen.withLock { $0.append(snapshot.state) }
@@ -105,7 +105,7 @@ final class LogRecords: Sendable {
         var metadata: [String: String]
     }
 
-    let lines = Mutex<[Line]>([])
+    let lines = Guarded<[Line]>([])
 }
 
 /// A log handler that keeps what it is given.

@@ -80,7 +80,7 @@ struct RegistryTests {
     @Test("a registry observer hears of existing breakers at once, then of each added and removed")
     func observer() throws {
         final class Names: CircuitBreakerRegistryObserver {
-            let log = Mutex<[String]>([])
+            let log = Guarded<[String]>([])
             func registry(_ registry: CircuitBreakerRegistry, didAdd breaker: CircuitBreaker) {
                 log.withLock { $0.append("+\(breaker.name)") }
             }

@@ -10,7 +10,7 @@ struct DependencyError: Error, Equatable {
 
 /// Records every event a breaker reports, in order.
 final class RecordingObserver: CircuitBreakerObserver {
-    private let events = Mutex<[CircuitBreakerEvent]>([])
+    private let events = Guarded<[CircuitBreakerEvent]>([])
 
     func circuitBreaker(_ breaker: CircuitBreaker, didRecord outcome: CallOutcome, duration: Duration) {
         events.withLock { $0.append(.call(circuit: breaker.name, outcome: outcome, duration: duration)) }
