@@ -1,52 +1,81 @@
+import Synchronization
+
 /// Admitting calls and recording how they ended: the two halves every way of calling shares.
 extension CircuitBreaker {
     @usableFromInline
     enum Admission {
         case admitted(CircuitBreakerPermission)
-        /// The rejection as a value, and boxed once per state so that throwing it allocates nothing.
-        case rejected(CircuitBreakerError, boxed: any Error)
+        case rejected(CircuitBreakerError)
     }
 
-    /// Admits a call or says why not. A closed, disabled or metrics-only circuit admits on one
-    /// atomic load; the others decide under the lock.
-    @usableFromInline
+    /// Admits a call or says why not, on atomic loads alone unless the circuit is half-open or its
+    /// open wait is over.
+    @inlinable
     func admit() -> Admission {
         let (state, generation) = Self.unpack(published.load(ordering: .acquiring))
-        switch state {
-        case .closed, .metricsOnly:
+        if state == .closed || state == .metricsOnly {
             return .admitted(CircuitBreakerPermission(generation: generation, state: state, startedAt: clock.now))
+        }
+        return admitOutsideClosedState(state, generation: generation)
+    }
+
+    @usableFromInline
+    func admitOutsideClosedState(_ state: CircuitState, generation: UInt64) -> Admission {
+        switch state {
         case .disabled:
             return .admitted(CircuitBreakerPermission(generation: generation, state: state, startedAt: BreakerInstant(nanoseconds: 0)))
-        case .open, .halfOpen, .forcedOpen:
+        case .forcedOpen:
+            return reject(CircuitBreakerError(circuit: name, state: state, nextAdmission: nil))
+        case .open:
+            let deadline = openUntil.load(ordering: .relaxed)
+            if clock.coarseNow.nanoseconds < deadline {
+                return reject(CircuitBreakerError(circuit: name, state: state, nextAdmission: BreakerInstant(nanoseconds: deadline)))
+            }
+            return admitUnderLock()
+        case .closed, .metricsOnly, .halfOpen:
             return admitUnderLock()
         }
     }
 
+    private func reject(_ error: CircuitBreakerError) -> Admission {
+        withObservers { $0.notify(self, didRecord: .rejected, duration: .zero) }
+        return .rejected(error)
+    }
+
     private func admitUnderLock() -> Admission {
         let now = clock.coarseNow
-        let (admission, effects, observers) = step { machine in
-            machine.admit(at: now, unixTime: clock.unixTime)
+        let (admission, effects) = core.withLock { core in
+            let (admission, effects) = core.machine.admit(at: now)
+            if effects != nil {
+                publish(core.machine)
+            }
+            return (admission, effects)
         }
-        apply(effects, observers: observers)
+        effects.map(apply)
         switch admission {
         case .admitted(let generation, let state):
             let startedAt = state == .disabled ? BreakerInstant(nanoseconds: 0) : clock.now
             return .admitted(CircuitBreakerPermission(generation: generation, state: state, startedAt: startedAt))
-        case .rejected(let error, let boxed):
-            for entry in observers {
-                entry.observer.circuitBreaker(self, didRecord: .rejected, duration: .zero)
-            }
-            return .rejected(error, boxed: boxed)
+        case .rejected(let error):
+            return reject(error)
         }
     }
 
-    /// Admits a call, or throws the breaker's ``CircuitBreakerError`` without allocating.
+    /// Admits a call, or throws the breaker's ``CircuitBreakerError``.
     @inlinable
     func admitOrThrow() throws -> CircuitBreakerPermission {
         switch admit() {
         case .admitted(let permission): return permission
-        case .rejected(_, let boxed): throw boxed
+        case .rejected(let error): throw boxed(error)
         }
+    }
+
+    /// `error` as an `any Error`: the box made once at the transition when it still describes the
+    /// circuit, so that rejecting allocates nothing.
+    @usableFromInline
+    func boxed(_ error: CircuitBreakerError) -> any Error {
+        let cached = core.withLock { $0.machine.rejection }
+        return cached.error == error ? cached.boxed : error
     }
 
     /// Records that the call `permission` admitted ended with `outcome`.
@@ -57,21 +86,17 @@ extension CircuitBreaker {
         guard permission.state != .disabled else { return }
         let end = clock.now
         let nanoseconds = duration?.nanoseconds ?? (end.nanoseconds &- permission.startedAt.nanoseconds)
-        let (_, effects, observers) = step { machine in
-            let effects = machine.record(
-                outcome,
-                generation: permission.generation,
-                durationNanoseconds: nanoseconds,
-                at: end,
-                unixTime: clock.unixTime
-            )
-            return ((), effects)
+        let effects = core.withLock { core in
+            let effects = core.machine.record(
+                outcome, generation: permission.generation, durationNanoseconds: nanoseconds, at: end)
+            if effects != nil {
+                publish(core.machine)
+            }
+            return effects
         }
         let measured = Duration.nanoseconds(nanoseconds)
-        for entry in observers {
-            entry.observer.circuitBreaker(self, didRecord: outcome, duration: measured)
-        }
-        apply(effects, observers: observers)
+        withObservers { $0.notify(self, didRecord: outcome, duration: measured) }
+        effects.map(apply)
     }
 
     /// Records that the call `permission` admitted threw `error`: a failure or ignored, as the

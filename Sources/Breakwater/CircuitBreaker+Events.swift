@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Events as an `AsyncSequence`, for applications that would rather iterate than implement
 /// ``CircuitBreakerObserver``.
 extension CircuitBreaker {
@@ -14,22 +16,60 @@ extension CircuitBreaker {
     public func events(bufferSize: Int = 1024) -> AsyncStream<CircuitBreakerEvent> {
         let (stream, continuation) = AsyncStream.makeStream(
             of: CircuitBreakerEvent.self, bufferingPolicy: .bufferingNewest(max(1, bufferSize)))
-        let token = addObserver(EventStreamObserver(continuation: continuation))
-        continuation.onTermination = { [weak self] _ in
-            self?.removeObserver(token)
+        let streams = eventStreams()
+        let id = streams.add(continuation)
+        continuation.onTermination = { _ in
+            streams.remove(id)
         }
         return stream
     }
 }
 
-private struct EventStreamObserver: CircuitBreakerObserver {
-    let continuation: AsyncStream<CircuitBreakerEvent>.Continuation
+/// The open event streams of one breaker, behind one observer added with the first stream:
+/// opening and closing streams never changes the breaker's observer list.
+final class EventStreams: CircuitBreakerObserver {
+    private struct State {
+        var continuations: [UInt64: AsyncStream<CircuitBreakerEvent>.Continuation] = [:]
+        var nextID: UInt64 = 0
+    }
+
+    private let state = Guarded(State())
+    /// Whether any stream is open, so that events cost one atomic load while none is.
+    private let open = Atomic<Bool>(false)
+
+    func add(_ continuation: AsyncStream<CircuitBreakerEvent>.Continuation) -> UInt64 {
+        state.withLock { state in
+            defer { state.nextID += 1 }
+            state.continuations[state.nextID] = continuation
+            open.store(true, ordering: .releasing)
+            return state.nextID
+        }
+    }
+
+    func remove(_ id: UInt64) {
+        state.withLock { state in
+            state.continuations[id] = nil
+            open.store(!state.continuations.isEmpty, ordering: .releasing)
+        }
+    }
+
+    /// How many streams are open.
+    var count: Int {
+        state.withLock { $0.continuations.count }
+    }
 
     func circuitBreaker(_ breaker: CircuitBreaker, didRecord outcome: CallOutcome, duration: Duration) {
-        continuation.yield(.call(circuit: breaker.name, outcome: outcome, duration: duration))
+        yield(.call(circuit: breaker.name, outcome: outcome, duration: duration))
     }
 
     func circuitBreaker(_ breaker: CircuitBreaker, didTransition transition: StateTransition) {
-        continuation.yield(.transition(circuit: breaker.name, transition))
+        yield(.transition(circuit: breaker.name, transition))
+    }
+
+    private func yield(_ event: CircuitBreakerEvent) {
+        guard open.load(ordering: .acquiring) else { return }
+        for continuation in state.withLock({ Array($0.continuations.values) }) {
+            continuation.yield(event)
+        }
     }
 }

@@ -13,7 +13,7 @@ extension CircuitBreaker {
         fallback: (FallbackReason) throws(F) -> T
     ) throws(F) -> T {
         switch admit() {
-        case .rejected(let error, _):
+        case .rejected(let error):
             return try fallback(.rejected(error))
         case .admitted(let permission):
             do {
@@ -35,7 +35,7 @@ extension CircuitBreaker {
         fallback: (FallbackReason) async throws(F) -> T
     ) async throws(F) -> T {
         switch admit() {
-        case .rejected(let error, _):
+        case .rejected(let error):
             return try await fallback(.rejected(error))
         case .admitted(let permission):
             do {

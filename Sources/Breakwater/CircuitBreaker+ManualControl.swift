@@ -23,9 +23,12 @@ extension CircuitBreaker {
 
     private func setState(_ target: CircuitState, reason: String) {
         let now = clock.now
-        let (_, effects, observers) = step { machine in
-            ((), machine.transition(byHandTo: target, reason: reason, at: now, unixTime: clock.unixTime))
+        let effects = core.withLock { core in
+            core.machine.transition(byHandTo: target, reason: reason, at: now).map { effects in
+                publish(core.machine)
+                return effects
+            }
         }
-        apply(effects, observers: observers)
+        effects.map(apply)
     }
 }

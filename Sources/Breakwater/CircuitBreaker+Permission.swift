@@ -13,7 +13,7 @@ extension CircuitBreaker {
     public func acquirePermission() throws(CircuitBreakerError) -> CircuitBreakerPermission {
         switch admit() {
         case .admitted(let permission): return permission
-        case .rejected(let error, _): throw error
+        case .rejected(let error): throw error
         }
     }
 

@@ -21,7 +21,7 @@ extension CircuitBreaker {
         do {
             result = try operation()
         } catch {
-            let boxed: any Error = error
+            let boxed = existential(error)
             complete(permission, error: boxed)
             throw boxed
         }
@@ -46,7 +46,7 @@ extension CircuitBreaker {
         do {
             result = try await operation()
         } catch {
-            let boxed: any Error = error
+            let boxed = existential(error)
             complete(permission, error: boxed)
             throw boxed
         }
@@ -83,4 +83,14 @@ extension CircuitBreaker {
         complete(permission, isFailureResult(result) ? .failure : .success)
         return result
     }
+}
+
+/// `error` as an `any Error`, without boxing it again when it already is one: an operation that
+/// throws untyped errors hands over an `any Error`, and boxing that would allocate on every failure.
+@inlinable
+func existential<E: Error>(_ error: E) -> any Error {
+    if E.self == (any Error).self {
+        return unsafeBitCast(error, to: (any Error).self)
+    }
+    return error
 }

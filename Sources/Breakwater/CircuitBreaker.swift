@@ -15,8 +15,8 @@ import Synchronization
 /// ```
 ///
 /// A breaker is safe to share between any number of tasks and threads. A call in a closed circuit
-/// reads one atomic to be admitted and takes one short lock to be recorded; observers are called
-/// after the lock is released.
+/// is admitted on one atomic load and recorded under one short lock; an open circuit rejects on
+/// atomic loads alone. Observers are called after the lock is released.
 public final class CircuitBreaker: Sendable {
     /// The circuit's name, as logs and metrics show it.
     public let name: String
@@ -27,13 +27,23 @@ public final class CircuitBreaker: Sendable {
     let logger: Logger
     /// The state and generation, packed as `generation << 3 | state`, for lock-free admission.
     @usableFromInline let published: Atomic<UInt64>
+    /// The end of the current open wait in nanoseconds, stored before ``published``.
+    let openUntil: Atomic<Int64>
+    /// The current ``ObserverList``, kept alive by ``Core/observerLists``.
+    let observers: Atomic<Unmanaged<ObserverList>>
     let core: Guarded<Core>
     let timer: Guarded<PendingTimer>
 
     struct Core {
         var machine: CircuitBreakerStateMachine
-        var observers: [(token: ObserverToken, observer: any CircuitBreakerObserver)] = []
+        /// Every observer list published, the current one last.
+        var observerLists: [ObserverList]
         var nextObserverID: UInt64 = 0
+        var eventStreams: EventStreams?
+
+        var currentObservers: ObserverList {
+            observerLists[observerLists.count - 1]
+        }
     }
 
     struct PendingTimer {
@@ -62,16 +72,13 @@ public final class CircuitBreaker: Sendable {
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
-        var core = Core(
-            machine: CircuitBreakerStateMachine(
-                name: name, configuration: configuration, now: clock.now, unixTime: clock.unixTime)
-        )
-        for observer in observers {
-            core.observers.append((ObserverToken(id: core.nextObserverID), observer))
-            core.nextObserverID += 1
-        }
-        published = Atomic(Self.pack(core.machine))
-        self.core = Guarded(core)
+        let machine = CircuitBreakerStateMachine(
+            context: CircuitBreakerStateMachine.Context(name: name, configuration: configuration, clock: clock))
+        let list = ObserverList(tokens: observers.indices.map { ObserverToken(id: UInt64($0)) }, observers: observers)
+        published = Atomic(Self.pack(machine))
+        openUntil = Atomic(machine.openUntil.nanoseconds)
+        self.observers = Atomic(Unmanaged.passUnretained(list))
+        core = Guarded(Core(machine: machine, observerLists: [list], nextObserverID: UInt64(observers.count)))
         timer = Guarded(PendingTimer())
     }
 
@@ -89,22 +96,47 @@ public final class CircuitBreaker: Sendable {
     /// Adds an observer of every later call outcome and transition.
     @discardableResult
     public func addObserver(_ observer: any CircuitBreakerObserver) -> ObserverToken {
-        core.withLock { core in
-            let token = ObserverToken(id: core.nextObserverID)
-            core.nextObserverID += 1
-            core.observers.append((token, observer))
-            return token
-        }
+        core.withLock { core in add(observer, in: &core) }
     }
 
     /// Removes the observer that `token` identifies; does nothing if it is already gone.
     public func removeObserver(_ token: ObserverToken) {
         core.withLock { core in
-            core.observers.removeAll { $0.token == token }
+            guard let remaining = core.currentObservers.removing(token) else { return }
+            publish(remaining, in: &core)
         }
     }
 
-    // MARK: Internals shared by every way of calling
+    /// The event fan-out behind ``events(bufferSize:)``, added as an observer on first use.
+    func eventStreams() -> EventStreams {
+        core.withLock { core in
+            if let streams = core.eventStreams { return streams }
+            let streams = EventStreams()
+            core.eventStreams = streams
+            add(streams, in: &core)
+            return streams
+        }
+    }
+
+    @discardableResult
+    private func add(_ observer: any CircuitBreakerObserver, in core: inout Core) -> ObserverToken {
+        let token = ObserverToken(id: core.nextObserverID)
+        core.nextObserverID += 1
+        publish(core.currentObservers.adding(observer, as: token), in: &core)
+        return token
+    }
+
+    private func publish(_ list: ObserverList, in core: inout Core) {
+        core.observerLists.append(list)
+        observers.store(Unmanaged.passUnretained(list), ordering: .releasing)
+    }
+
+    /// Runs `body` with the current observer list, without retaining it.
+    func withObservers<Result>(_ body: (ObserverList) -> Result) -> Result {
+        observers.load(ordering: .acquiring)._withUnsafeGuaranteedRef(body)
+    }
+
+    // MARK: State publication and effects
 
     static func pack(_ machine: CircuitBreakerStateMachine) -> UInt64 {
         machine.generation << 3 | UInt64(machine.state.rawValue)
@@ -115,30 +147,17 @@ public final class CircuitBreaker: Sendable {
         (CircuitState(rawValue: UInt8(truncatingIfNeeded: word & 7)) ?? .closed, word >> 3)
     }
 
-    /// Runs a step of the state machine under the lock, publishes the state it leaves, and returns
-    /// the step's result with the observers to tell, for the caller to act on after unlocking.
-    func step<Result>(
-        _ body: (inout CircuitBreakerStateMachine) -> (Result, CircuitBreakerStateMachine.Effects)
-    ) -> (Result, CircuitBreakerStateMachine.Effects, [(token: ObserverToken, observer: any CircuitBreakerObserver)]) {
-        core.withLock { core in
-            let (result, effects) = body(&core.machine)
-            if effects.transition != nil {
-                published.store(Self.pack(core.machine), ordering: .releasing)
-            }
-            return (result, effects, core.observers)
-        }
+    /// Makes the state the machine is in visible to lock-free admission; called under the lock
+    /// after every transition, so the published state never goes back.
+    func publish(_ machine: borrowing CircuitBreakerStateMachine) {
+        openUntil.store(machine.openUntil.nanoseconds, ordering: .relaxed)
+        published.store(Self.pack(machine), ordering: .releasing)
     }
 
     /// Logs a transition, tells the observers, and arms or disarms the automatic timer.
-    func apply(
-        _ effects: CircuitBreakerStateMachine.Effects,
-        observers: [(token: ObserverToken, observer: any CircuitBreakerObserver)]
-    ) {
-        guard let transition = effects.transition else { return }
-        log(transition)
-        for entry in observers {
-            entry.observer.circuitBreaker(self, didTransition: transition)
-        }
+    func apply(_ effects: CircuitBreakerStateMachine.Effects) {
+        log(effects.transition)
+        withObservers { $0.notify(self, didTransition: effects.transition) }
         scheduleTimer(at: effects.timerDeadline, generation: effects.generation)
     }
 
@@ -179,9 +198,12 @@ public final class CircuitBreaker: Sendable {
 
     private func timerFired(generation: UInt64) {
         let now = clock.now
-        let (_, effects, observers) = step { machine in
-            ((), machine.timerFired(generation: generation, at: now, unixTime: clock.unixTime))
+        let effects = core.withLock { core in
+            core.machine.timerFired(generation: generation, at: now).map { effects in
+                publish(core.machine)
+                return effects
+            }
         }
-        apply(effects, observers: observers)
+        effects.map(apply)
     }
 }

@@ -1,12 +1,16 @@
 /// The rules of a circuit breaker as a value: what to admit, what to record, when to change state.
 ///
-/// It does no locking, reads no clock and calls nobody: ``CircuitBreaker`` keeps it under a lock,
-/// passes in the time, and acts on the ``Effects`` it returns after the lock is released.
+/// It does no locking and calls nobody: ``CircuitBreaker`` keeps it under a lock, passes in the
+/// time, and acts on the ``Effects`` of a transition after the lock is released. It reads its
+/// clock's wall time only to stamp a transition.
+///
+/// Everything that never changes sits behind one reference, ``Context``, which keeps the value
+/// small: the call path passes it around without copying hundreds of bytes.
 struct CircuitBreakerStateMachine {
-    /// What the breaker must do after a step, outside the lock.
+    /// What the breaker must do after a transition, outside the lock.
     struct Effects {
-        /// The transition the step made, if any.
-        var transition: StateTransition?
+        /// The transition.
+        var transition: StateTransition
         /// When the new state wants a timer: the automatic move out of open or half-open.
         var timerDeadline: BreakerInstant?
         /// The generation the step left the circuit in.
@@ -15,15 +19,89 @@ struct CircuitBreakerStateMachine {
 
     enum Admission {
         case admitted(generation: UInt64, state: CircuitState)
-        /// The rejection as a value, and boxed once per state so that throwing it allocates nothing.
-        case rejected(CircuitBreakerError, boxed: any Error)
+        case rejected(CircuitBreakerError)
     }
 
-    let name: String
-    let configuration: CircuitBreakerConfiguration
-    private let consecutiveFailureThreshold: Int?
-    private let minimumNumberOfCalls: Int
-    private let slowCallNanoseconds: Int64
+    /// The name, the configuration and the values derived from it, and the clock.
+    final class Context: Sendable {
+        let name: String
+        let configuration: CircuitBreakerConfiguration
+        let clock: any BreakerClock
+        let consecutiveFailureThreshold: Int?
+        let minimumNumberOfCalls: Int
+        let slowCallNanoseconds: Int64
+
+        init(name: String, configuration: CircuitBreakerConfiguration, clock: any BreakerClock) {
+            self.name = name
+            self.configuration = configuration
+            self.clock = clock
+            consecutiveFailureThreshold = configuration.effectiveConsecutiveFailureThreshold
+            if case .countBased(let size) = configuration.slidingWindow {
+                minimumNumberOfCalls = min(configuration.minimumNumberOfCalls, size)
+            } else {
+                minimumNumberOfCalls = configuration.minimumNumberOfCalls
+            }
+            slowCallNanoseconds = configuration.slowCallDurationThreshold.nanoseconds
+        }
+
+        /// Whether a half-open state entered at `enteredAt` has waited too long by `now`.
+        func halfOpenWaitExceeded(enteredAt: BreakerInstant, now: BreakerInstant) -> Bool {
+            guard let maximumWait = configuration.maximumWaitInHalfOpen else { return false }
+            return now >= enteredAt.advanced(by: maximumWait)
+        }
+
+        /// Why a closed circuit with this run of failures and this window must open, if it must.
+        func tripReason(consecutiveFailures: Int, window counts: WindowCounts) -> TransitionReason? {
+            if let threshold = consecutiveFailureThreshold, consecutiveFailures >= threshold {
+                return .consecutiveFailures(consecutiveFailures)
+            }
+            if let threshold = configuration.failureRateThreshold,
+                let rate = counts.failureRate(minimumCalls: minimumNumberOfCalls), rate >= threshold
+            {
+                return .failureRate(rate)
+            }
+            if let threshold = configuration.slowCallRateThreshold,
+                let rate = counts.slowCallRate(minimumCalls: minimumNumberOfCalls), rate >= threshold
+            {
+                return .slowCallRate(rate)
+            }
+            return nil
+        }
+
+        /// What the probes decide: `true` to close, `false` to open again, `nil` while some are out.
+        func probeVerdict(_ probes: WindowCounts) -> Bool? {
+            let permitted = configuration.permittedCallsInHalfOpen
+            guard configuration.hasRatePolicy else {
+                if probes.failures > 0 { return false }
+                return probes.calls >= permitted ? true : nil
+            }
+            guard probes.calls >= permitted else { return nil }
+            if let threshold = configuration.failureRateThreshold,
+                let rate = probes.failureRate(minimumCalls: permitted), rate >= threshold
+            {
+                return false
+            }
+            if let threshold = configuration.slowCallRateThreshold,
+                let rate = probes.slowCallRate(minimumCalls: permitted), rate >= threshold
+            {
+                return false
+            }
+            return true
+        }
+    }
+
+    /// A rejection, boxed once per transition so that throwing it allocates nothing.
+    final class Rejection: Sendable {
+        let error: CircuitBreakerError
+        let boxed: any Error
+
+        init(_ error: CircuitBreakerError) {
+            self.error = error
+            boxed = error
+        }
+    }
+
+    let context: Context
 
     private(set) var state: CircuitState = .closed
     /// Bumped by every transition; a call's outcome counts only in the generation that admitted it.
@@ -42,63 +120,50 @@ struct CircuitBreakerStateMachine {
     /// Probe permits handed out in the current half-open state, and what the probes did.
     private(set) var probesAdmitted = 0
     private(set) var probeCounts = WindowCounts()
-    private var rejection: (error: CircuitBreakerError, boxed: any Error)
+    /// The rejection of the current state.
+    private(set) var rejection: Rejection
 
-    init(name: String, configuration: CircuitBreakerConfiguration, now: BreakerInstant, unixTime: Double) {
-        self.name = name
-        self.configuration = configuration
-        consecutiveFailureThreshold = configuration.effectiveConsecutiveFailureThreshold
-        if case .countBased(let size) = configuration.slidingWindow {
-            minimumNumberOfCalls = min(configuration.minimumNumberOfCalls, size)
-        } else {
-            minimumNumberOfCalls = configuration.minimumNumberOfCalls
-        }
-        slowCallNanoseconds = configuration.slowCallDurationThreshold.nanoseconds
-        window = WindowRecorder(configuration.slidingWindow)
-        stateEnteredAt = now
-        stateEnteredUnixTime = unixTime
-        openUntil = now
-        let error = CircuitBreakerError(circuit: name, state: .closed, nextAdmission: nil)
-        rejection = (error, error)
+    init(context: Context) {
+        self.context = context
+        window = WindowRecorder(context.configuration.slidingWindow)
+        stateEnteredAt = context.clock.now
+        stateEnteredUnixTime = context.clock.unixTime
+        openUntil = stateEnteredAt
+        rejection = Rejection(CircuitBreakerError(circuit: context.name, state: .closed, nextAdmission: nil))
     }
 
     // MARK: Admission
 
     /// Decides whether a call may start at `now`. Closed, disabled and metrics-only circuits admit
     /// without coming here; this settles open, half-open and forced-open ones.
-    mutating func admit(at now: BreakerInstant, unixTime: @autoclosure () -> Double) -> (Admission, Effects) {
-        var effects = Effects()
+    mutating func admit(at now: BreakerInstant) -> (Admission, Effects?) {
+        var effects: Effects?
         if state == .open, now >= openUntil {
-            effects = transition(to: .halfOpen, reason: .openDurationElapsed, at: now, unixTime: unixTime())
-        } else if state == .halfOpen, halfOpenWaitExceeded(at: now) {
-            effects = transition(to: .open, reason: .halfOpenWaitExceeded, at: now, unixTime: unixTime())
+            effects = transition(to: .halfOpen, reason: .openDurationElapsed, at: now)
+        } else if state == .halfOpen, context.halfOpenWaitExceeded(enteredAt: stateEnteredAt, now: now) {
+            effects = transition(to: .open, reason: .halfOpenWaitExceeded, at: now)
         }
         switch state {
         case .closed, .disabled, .metricsOnly:
             return (.admitted(generation: generation, state: state), effects)
-        case .halfOpen where probesAdmitted < configuration.permittedCallsInHalfOpen:
+        case .halfOpen where probesAdmitted < context.configuration.permittedCallsInHalfOpen:
             probesAdmitted += 1
             return (.admitted(generation: generation, state: state), effects)
         case .open, .halfOpen, .forcedOpen:
-            return (.rejected(rejection.error, boxed: rejection.boxed), effects)
+            return (.rejected(rejection.error), effects)
         }
     }
 
     /// Moves out of open or half-open when a timer armed for `generation` fires at `now`.
-    mutating func timerFired(generation: UInt64, at now: BreakerInstant, unixTime: @autoclosure () -> Double) -> Effects {
-        guard generation == self.generation else { return Effects() }
+    mutating func timerFired(generation: UInt64, at now: BreakerInstant) -> Effects? {
+        guard generation == self.generation else { return nil }
         if state == .open, now >= openUntil {
-            return transition(to: .halfOpen, reason: .openDurationElapsed, at: now, unixTime: unixTime())
+            return transition(to: .halfOpen, reason: .openDurationElapsed, at: now)
         }
-        if state == .halfOpen, halfOpenWaitExceeded(at: now) {
-            return transition(to: .open, reason: .halfOpenWaitExceeded, at: now, unixTime: unixTime())
+        if state == .halfOpen, context.halfOpenWaitExceeded(enteredAt: stateEnteredAt, now: now) {
+            return transition(to: .open, reason: .halfOpenWaitExceeded, at: now)
         }
-        return Effects()
-    }
-
-    private func halfOpenWaitExceeded(at now: BreakerInstant) -> Bool {
-        guard let maximumWait = configuration.maximumWaitInHalfOpen else { return false }
-        return now >= stateEnteredAt.advanced(by: maximumWait)
+        return nil
     }
 
     // MARK: Recording
@@ -108,94 +173,57 @@ struct CircuitBreakerStateMachine {
         _ outcome: CallOutcome,
         generation: UInt64,
         durationNanoseconds: Int64,
-        at end: BreakerInstant,
-        unixTime: @autoclosure () -> Double
-    ) -> Effects {
+        at end: BreakerInstant
+    ) -> Effects? {
         // A probe that ends past the half-open wait finds the circuit open, as it would have with
         // the timer or any other call in between.
-        if state == .halfOpen, halfOpenWaitExceeded(at: end) {
-            return transition(to: .open, reason: .halfOpenWaitExceeded, at: end, unixTime: unixTime())
+        if state == .halfOpen, context.halfOpenWaitExceeded(enteredAt: stateEnteredAt, now: end) {
+            return transition(to: .open, reason: .halfOpenWaitExceeded, at: end)
         }
-        guard generation == self.generation else { return Effects() }
-        let sample = WindowSample(failed: outcome.isFailure, slow: durationNanoseconds > slowCallNanoseconds)
+        guard generation == self.generation else { return nil }
+        let sample = WindowSample(failed: outcome.isFailure, slow: durationNanoseconds > context.slowCallNanoseconds)
         switch state {
         case .closed, .metricsOnly:
-            guard outcome != .ignored else { return Effects() }
+            guard outcome != .ignored else { return nil }
             window.record(sample, at: end)
-            consecutiveFailures = sample.failed ? consecutiveFailures + 1 : 0
-            guard state == .closed, let reason = tripReason() else { return Effects() }
-            return transition(to: .open, reason: reason, at: end, unixTime: unixTime())
+            if sample.failed {
+                consecutiveFailures += 1
+            } else if consecutiveFailures != 0 {
+                consecutiveFailures = 0
+            }
+            guard state == .closed, let reason = context.tripReason(consecutiveFailures: consecutiveFailures, window: window.counts) else { return nil }
+            return transition(to: .open, reason: reason, at: end)
         case .halfOpen:
             guard outcome != .ignored else {
                 probesAdmitted -= 1
-                return Effects()
+                return nil
             }
             probeCounts.add(sample)
             consecutiveFailures = sample.failed ? consecutiveFailures + 1 : 0
-            guard let recovered = probeVerdict() else { return Effects() }
+            guard let recovered = context.probeVerdict(probeCounts) else { return nil }
             return recovered
-                ? transition(to: .closed, reason: .probesSucceeded, at: end, unixTime: unixTime())
-                : transition(to: .open, reason: .probesFailed, at: end, unixTime: unixTime())
+                ? transition(to: .closed, reason: .probesSucceeded, at: end)
+                : transition(to: .open, reason: .probesFailed, at: end)
         case .open, .forcedOpen, .disabled:
-            return Effects()
+            return nil
         }
-    }
-
-    private func tripReason() -> TransitionReason? {
-        if let threshold = consecutiveFailureThreshold, consecutiveFailures >= threshold {
-            return .consecutiveFailures(consecutiveFailures)
-        }
-        let counts = window.counts
-        if let threshold = configuration.failureRateThreshold,
-            let rate = counts.failureRate(minimumCalls: minimumNumberOfCalls), rate >= threshold
-        {
-            return .failureRate(rate)
-        }
-        if let threshold = configuration.slowCallRateThreshold,
-            let rate = counts.slowCallRate(minimumCalls: minimumNumberOfCalls), rate >= threshold
-        {
-            return .slowCallRate(rate)
-        }
-        return nil
-    }
-
-    /// `true` to close, `false` to open again, `nil` while probes are still out.
-    private func probeVerdict() -> Bool? {
-        let permitted = configuration.permittedCallsInHalfOpen
-        guard configuration.hasRatePolicy else {
-            if probeCounts.failures > 0 { return false }
-            return probeCounts.calls >= permitted ? true : nil
-        }
-        guard probeCounts.calls >= permitted else { return nil }
-        if let threshold = configuration.failureRateThreshold,
-            let rate = probeCounts.failureRate(minimumCalls: permitted), rate >= threshold
-        {
-            return false
-        }
-        if let threshold = configuration.slowCallRateThreshold,
-            let rate = probeCounts.slowCallRate(minimumCalls: permitted), rate >= threshold
-        {
-            return false
-        }
-        return true
     }
 
     // MARK: Transitions
 
     /// Sets a state by hand. Returns no transition when the circuit is already in `target`, except
     /// for a reset to closed, which always empties the window.
-    mutating func transition(byHandTo target: CircuitState, reason: String, at now: BreakerInstant, unixTime: @autoclosure () -> Double) -> Effects {
-        guard target != state || target == .closed else { return Effects() }
-        return transition(to: target, reason: .manual(reason), at: now, unixTime: unixTime())
+    mutating func transition(byHandTo target: CircuitState, reason: String, at now: BreakerInstant) -> Effects? {
+        guard target != state || target == .closed else { return nil }
+        return transition(to: target, reason: .manual(reason), at: now)
     }
 
     private mutating func transition(
         to target: CircuitState,
         reason: TransitionReason,
-        at now: BreakerInstant,
-        unixTime: @autoclosure () -> Double
+        at now: BreakerInstant
     ) -> Effects {
-        let unixTime = unixTime()
+        let unixTime = context.clock.unixTime
         let change = StateTransition(from: state, to: target, instant: now, unixTime: unixTime, reason: reason)
         state = target
         generation &+= 1
@@ -212,19 +240,19 @@ struct CircuitBreakerStateMachine {
             consecutiveOpens = 0
         case .open:
             consecutiveOpens += 1
-            openUntil = now.advanced(by: configuration.openDuration.wait(afterOpens: consecutiveOpens))
+            openUntil = now.advanced(by: context.configuration.openDuration.wait(afterOpens: consecutiveOpens))
             timerDeadline = openUntil
         case .halfOpen:
             consecutiveFailures = 0
-            timerDeadline = configuration.maximumWaitInHalfOpen.map { now.advanced(by: $0) }
+            timerDeadline = context.configuration.maximumWaitInHalfOpen.map { now.advanced(by: $0) }
         case .forcedOpen:
             break
         }
-        let error = CircuitBreakerError(circuit: name, state: target, nextAdmission: target == .open ? openUntil : nil)
-        rejection = (error, error)
+        rejection = Rejection(
+            CircuitBreakerError(circuit: context.name, state: target, nextAdmission: target == .open ? openUntil : nil))
         return Effects(
             transition: change,
-            timerDeadline: configuration.automaticTransitionFromOpenToHalfOpen ? timerDeadline : nil,
+            timerDeadline: context.configuration.automaticTransitionFromOpenToHalfOpen ? timerDeadline : nil,
             generation: generation
         )
     }
@@ -238,5 +266,5 @@ struct CircuitBreakerStateMachine {
     }
 
     /// The rates' minimum number of calls in force: a count-based window caps it at its size.
-    var effectiveMinimumNumberOfCalls: Int { minimumNumberOfCalls }
+    var effectiveMinimumNumberOfCalls: Int { context.minimumNumberOfCalls }
 }
