@@ -45,11 +45,7 @@ extension CircuitBreaker {
     private func admitUnderLock() -> Admission {
         let now = clock.coarseNow
         let (admission, effects) = core.withLock { core in
-            let (admission, effects) = core.machine.admit(at: now)
-            if effects != nil {
-                publish(core.machine)
-            }
-            return (admission, effects)
+            locked(&core.machine) { $0.admit(at: now) }
         }
         effects.map(apply)
         switch admission {
@@ -86,13 +82,17 @@ extension CircuitBreaker {
         guard permission.state != .disabled else { return }
         let end = clock.now
         let nanoseconds = duration?.nanoseconds ?? (end.nanoseconds &- permission.startedAt.nanoseconds)
-        let effects = core.withLock { core in
-            let effects = core.machine.record(
-                outcome, generation: permission.generation, durationNanoseconds: nanoseconds, at: end)
-            if effects != nil {
-                publish(core.machine)
-            }
-            return effects
+        let effects: CircuitBreakerStateMachine.Effects?
+        if outcome == .success, nanoseconds <= context.slowCallNanoseconds,
+            quietGeneration.load(ordering: .acquiring) == permission.generation &+ 1
+        {
+            effects = nil
+        } else {
+            effects = core.withLock { core in
+                locked(&core.machine) { machine in
+                    ((), machine.record(outcome, generation: permission.generation, durationNanoseconds: nanoseconds, at: end))
+                }
+            }.1
         }
         let measured = Duration.nanoseconds(nanoseconds)
         withObservers { $0.notify(self, didRecord: outcome, duration: measured) }

@@ -23,12 +23,6 @@ extension CircuitBreaker {
 
     private func setState(_ target: CircuitState, reason: String) {
         let now = clock.now
-        let effects = core.withLock { core in
-            core.machine.transition(byHandTo: target, reason: reason, at: now).map { effects in
-                publish(core.machine)
-                return effects
-            }
-        }
-        effects.map(apply)
+        withMachine { $0.transition(byHandTo: target, reason: reason, at: now) }.map(apply)
     }
 }

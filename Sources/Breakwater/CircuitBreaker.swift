@@ -18,19 +18,31 @@ import Synchronization
 /// is admitted on one atomic load and recorded under one short lock; an open circuit rejects on
 /// atomic loads alone. Observers are called after the lock is released.
 public final class CircuitBreaker: Sendable {
-    /// The circuit's name, as logs and metrics show it.
-    public let name: String
-    /// The configuration the breaker was created with.
-    public let configuration: CircuitBreakerConfiguration
+    // Stored properties are laid out in this order. What every call reads but transitions alone
+    // write comes first, then what never changes, and the lock that every call writes last, so
+    // that a lock hand-off between cores does not evict the lines that admission reads.
 
-    @usableFromInline let clock: any BreakerClock
-    let logger: Logger
     /// The state and generation, packed as `generation << 3 | state`, for lock-free admission.
     @usableFromInline let published: Atomic<UInt64>
     /// The end of the current open wait in nanoseconds, stored before ``published``.
     let openUntil: Atomic<Int64>
     /// The current ``ObserverList``, kept alive by ``Core/observerLists``.
     let observers: Atomic<Unmanaged<ObserverList>>
+    /// The generation plus one while the state machine ``CircuitBreakerStateMachine/isQuiet``,
+    /// zero otherwise: a success that is not slow, admitted in that generation, changes nothing
+    /// and is not recorded under the lock. A healthy circuit's calls then write no shared memory.
+    let quietGeneration = Atomic<UInt64>(0)
+
+    /// The circuit's name, as logs and metrics show it.
+    public let name: String
+    /// The configuration the breaker was created with.
+    public let configuration: CircuitBreakerConfiguration
+    @usableFromInline let clock: any BreakerClock
+    let logger: Logger
+
+    /// The rules that never change, shared with the state machine.
+    let context: CircuitBreakerStateMachine.Context
+
     let core: Guarded<Core>
     let timer: Guarded<PendingTimer>
 
@@ -72,8 +84,8 @@ public final class CircuitBreaker: Sendable {
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
-        let machine = CircuitBreakerStateMachine(
-            context: CircuitBreakerStateMachine.Context(name: name, configuration: configuration, clock: clock))
+        context = CircuitBreakerStateMachine.Context(name: name, configuration: configuration, clock: clock)
+        let machine = CircuitBreakerStateMachine(context: context)
         let list = ObserverList(tokens: observers.indices.map { ObserverToken(id: UInt64($0)) }, observers: observers)
         published = Atomic(Self.pack(machine))
         openUntil = Atomic(machine.openUntil.nanoseconds)
@@ -147,11 +159,31 @@ public final class CircuitBreaker: Sendable {
         (CircuitState(rawValue: UInt8(truncatingIfNeeded: word & 7)) ?? .closed, word >> 3)
     }
 
-    /// Makes the state the machine is in visible to lock-free admission; called under the lock
-    /// after every transition, so the published state never goes back.
-    func publish(_ machine: borrowing CircuitBreakerStateMachine) {
-        openUntil.store(machine.openUntil.nanoseconds, ordering: .relaxed)
-        published.store(Self.pack(machine), ordering: .releasing)
+    /// Runs `step` on the state machine under the lock and returns the effects of the transition
+    /// it made, if any.
+    func withMachine(
+        _ step: (inout CircuitBreakerStateMachine) -> CircuitBreakerStateMachine.Effects?
+    ) -> CircuitBreakerStateMachine.Effects? {
+        core.withLock { core in locked(&core.machine) { ((), step(&$0)) } }.1
+    }
+
+    /// What every step under the lock does: run `step`, then publish what lock-free callers read,
+    /// under the lock so that it never goes back.
+    func locked<Result>(
+        _ machine: inout CircuitBreakerStateMachine,
+        _ step: (inout CircuitBreakerStateMachine) -> (Result, CircuitBreakerStateMachine.Effects?)
+    ) -> (Result, CircuitBreakerStateMachine.Effects?) {
+        let (result, effects) = step(&machine)
+        if effects != nil {
+            openUntil.store(machine.openUntil.nanoseconds, ordering: .relaxed)
+            published.store(Self.pack(machine), ordering: .releasing)
+        }
+        let quiet = machine.isQuiet ? machine.generation &+ 1 : 0
+        // Written only when it changes, so that readers on other cores keep their copy.
+        if quietGeneration.load(ordering: .relaxed) != quiet {
+            quietGeneration.store(quiet, ordering: .releasing)
+        }
+        return (result, effects)
     }
 
     /// Logs a transition, tells the observers, and arms or disarms the automatic timer.
@@ -198,12 +230,6 @@ public final class CircuitBreaker: Sendable {
 
     private func timerFired(generation: UInt64) {
         let now = clock.now
-        let effects = core.withLock { core in
-            core.machine.timerFired(generation: generation, at: now).map { effects in
-                publish(core.machine)
-                return effects
-            }
-        }
-        effects.map(apply)
+        withMachine { $0.timerFired(generation: generation, at: now) }.map(apply)
     }
 }

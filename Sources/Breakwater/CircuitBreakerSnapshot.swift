@@ -32,22 +32,24 @@ extension CircuitBreaker {
     public func snapshot() -> CircuitBreakerSnapshot {
         let now = clock.now
         return core.withLock { core in
-            let window = core.machine.windowCounts(at: now)
-            let minimum = core.machine.effectiveMinimumNumberOfCalls
-            let machine = core.machine
-            return CircuitBreakerSnapshot(
-                name: name,
-                state: machine.state,
-                window: window,
-                failureRate: window.failureRate(minimumCalls: minimum),
-                slowCallRate: window.slowCallRate(minimumCalls: minimum),
-                consecutiveFailures: machine.consecutiveFailures,
-                probesAdmitted: machine.probesAdmitted,
-                probes: machine.probeCounts,
-                lastTransition: machine.lastTransition,
-                stateChangedAt: machine.stateEnteredUnixTime,
-                nextAdmission: machine.state == .open ? machine.openUntil : nil
-            )
+            locked(&core.machine) { machine in
+                let window = machine.windowCounts(at: now)
+                let minimum = machine.effectiveMinimumNumberOfCalls
+                let snapshot = CircuitBreakerSnapshot(
+                    name: name,
+                    state: machine.state,
+                    window: window,
+                    failureRate: window.failureRate(minimumCalls: minimum),
+                    slowCallRate: window.slowCallRate(minimumCalls: minimum),
+                    consecutiveFailures: machine.consecutiveFailures,
+                    probesAdmitted: machine.probesAdmitted,
+                    probes: machine.probeCounts,
+                    lastTransition: machine.lastTransition,
+                    stateChangedAt: machine.stateEnteredUnixTime,
+                    nextAdmission: machine.state == .open ? machine.openUntil : nil
+                )
+                return (snapshot, nil)
+            }.0
         }
     }
 }

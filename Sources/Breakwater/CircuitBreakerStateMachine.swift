@@ -101,12 +101,14 @@ struct CircuitBreakerStateMachine {
         }
     }
 
-    let context: Context
+    // What every call reads or writes comes first, to share as few cache lines as it can.
 
     private(set) var state: CircuitState = .closed
     /// Bumped by every transition; a call's outcome counts only in the generation that admitted it.
     private(set) var generation: UInt64 = 0
     private(set) var consecutiveFailures = 0
+    private var window: WindowRecorder
+    let context: Context
     private(set) var lastTransition: StateTransition?
     /// When the current state began, on the breaker's clock and as Unix time.
     private(set) var stateEnteredAt: BreakerInstant
@@ -116,7 +118,6 @@ struct CircuitBreakerStateMachine {
     /// Opens since the circuit last closed; drives exponential backoff.
     private(set) var consecutiveOpens = 0
 
-    private var window: WindowRecorder
     /// Probe permits handed out in the current half-open state, and what the probes did.
     private(set) var probesAdmitted = 0
     private(set) var probeCounts = WindowCounts()
@@ -207,6 +208,13 @@ struct CircuitBreakerStateMachine {
         case .open, .forcedOpen, .disabled:
             return nil
         }
+    }
+
+    /// Whether a success that is not slow would change nothing: a closed or metrics-only circuit
+    /// whose count-based window is full of such successes, with no run of failures. Rotating a
+    /// ring of equal samples leaves it as it was, and the rates it gives did not trip before.
+    var isQuiet: Bool {
+        (state == .closed || state == .metricsOnly) && consecutiveFailures == 0 && window.isFullOfFastSuccesses
     }
 
     // MARK: Transitions

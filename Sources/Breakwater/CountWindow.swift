@@ -9,6 +9,11 @@ struct CountWindow {
         ring = Array(repeating: 0, count: size)
     }
 
+    /// Whether the window is full and holds no failure and no slow call.
+    var isFullOfFastSuccesses: Bool {
+        filled == ring.count && counts.failures == 0 && counts.slowCalls == 0
+    }
+
     mutating func record(_ sample: WindowSample) {
         if filled == ring.count {
             counts.subtract(WindowSample(bits: ring[next]).counts)

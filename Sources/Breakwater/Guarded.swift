@@ -8,8 +8,9 @@ import Synchronization
 /// releasing store of one atomic, which orders consecutive sections for the sanitizer. On x86-64
 /// and arm64 both are plain loads and stores, on a line the lock has just claimed.
 struct Guarded<Value: ~Copyable>: ~Copyable, Sendable {
-    private let mutex: Mutex<Value>
+    /// Before the mutex, on the cache line its lock word is on.
     private let handOff = Atomic<UInt8>(0)
+    private let mutex: Mutex<Value>
 
     init(_ value: consuming sending Value) {
         mutex = Mutex(value)

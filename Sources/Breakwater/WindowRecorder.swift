@@ -19,6 +19,11 @@ struct WindowRecorder {
         countWindow?.counts ?? timeWindow?.counts ?? WindowCounts()
     }
 
+    /// Whether the window is count-based, full, and holds no failure and no slow call.
+    var isFullOfFastSuccesses: Bool {
+        countWindow?.isFullOfFastSuccesses ?? false
+    }
+
     mutating func record(_ sample: WindowSample, at instant: BreakerInstant) {
         countWindow?.record(sample)
         timeWindow?.record(sample, at: instant)
