@@ -11,6 +11,14 @@ func registerClosedStateBenchmarks() {
         try Breakers.closed("closed-success")
     }
 
+    Benchmark("Closed: run succeeds, time-based window (recorded under the lock)") { benchmark, breaker in
+        for iteration in benchmark.scaledIterations {
+            blackHole(try breaker.run { trivialOperation(iteration) })
+        }
+    } setup: {
+        try Breakers.timeWindowed("closed-time-window")
+    }
+
     Benchmark("Closed: acquirePermission + record(.success)") { benchmark, breaker in
         for iteration in benchmark.scaledIterations {
             let permission = try breaker.acquirePermission()

@@ -26,6 +26,27 @@ func registerContentionBenchmarks() {
         try Breakers.closed("contention-shared")
     }
 
+    // The same two, with calls that every one takes the breaker's lock to record.
+    Benchmark(
+        "Contention: 1 thread makes all 1M successes, time-based window (ns per call = wall / 1M)",
+        configuration: .perCallOnThreads
+    ) { benchmark, breaker in
+        let calls = benchmark.scaledIterations.count
+        onThreads(1) { _ in runSuccesses(on: breaker, count: calls) }
+    } setup: {
+        try Breakers.timeWindowed("contention-time-window-one-thread")
+    }
+
+    Benchmark(
+        "Contention: 2 threads make 500K successes each on one shared breaker, time-based window (ns per call = wall / 1M)",
+        configuration: .perCallOnThreads
+    ) { benchmark, breaker in
+        let callsPerThread = benchmark.scaledIterations.count / 2
+        onThreads(2) { _ in runSuccesses(on: breaker, count: callsPerThread) }
+    } setup: {
+        try Breakers.timeWindowed("contention-time-window-shared")
+    }
+
     // The control: the same two threads with nothing shared, to tell contention on the breaker
     // apart from what two busy threads cost on this machine.
     Benchmark(

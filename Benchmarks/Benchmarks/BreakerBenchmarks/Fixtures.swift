@@ -58,6 +58,16 @@ enum Breakers {
         try closed(name, configuration: CircuitBreakerConfiguration(consecutiveFailureThreshold: .max))
     }
 
+    /// A closed breaker whose calls are always recorded under its lock: a time-based window
+    /// counts every call, where a count-based window full of successes is left as it is.
+    static func timeWindowed(_ name: String) throws -> CircuitBreaker {
+        try closed(
+            name,
+            configuration: CircuitBreakerConfiguration(
+                failureRateThreshold: 0.5, slidingWindow: .timeBased(duration: .seconds(60)))
+        )
+    }
+
     /// A breaker on the system clock that one failure opened for a day.
     static func open(_ name: String) throws -> CircuitBreaker {
         let breaker = try closed(
