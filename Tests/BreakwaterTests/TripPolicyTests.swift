@@ -54,6 +54,23 @@ struct TripPolicyTests {
         #expect(snapshot.failureRate == 0)
     }
 
+    @Test("a window full of successes stays exact while successes pass it by without the lock")
+    func quietWindow() throws {
+        let fixture = try Fixture(
+            CircuitBreakerConfiguration(failureRateThreshold: 0.5, slidingWindow: .countBased(size: 4), minimumNumberOfCalls: 4))
+        try fixture.succeed(count: 14)
+        #expect(fixture.breaker.quietGeneration.load(ordering: .relaxed) != 0, "successes now change nothing")
+        fixture.fail()
+        #expect(fixture.breaker.quietGeneration.load(ordering: .relaxed) == 0)
+        try fixture.succeed(count: 3)
+        #expect(fixture.breaker.snapshot().window == WindowCounts(calls: 4, failures: 1, slowCalls: 0))
+        try fixture.succeed()
+        #expect(fixture.breaker.snapshot().window == WindowCounts(calls: 4, failures: 0, slowCalls: 0))
+        fixture.fail(count: 2)
+        #expect(fixture.breaker.state == .open, "2 failures in the last 4 calls")
+        #expect(fixture.observer.outcomes.count == 21)
+    }
+
     @Test("no rate counts below the minimum number of calls")
     func minimumNumberOfCalls() throws {
         let fixture = try Fixture(
