@@ -28,7 +28,8 @@ extension CircuitBreaker {
             return reject(CircuitBreakerError(circuit: name, state: state, nextAdmission: nil))
         case .open:
             let deadline = openUntil.load(ordering: .relaxed)
-            if clock.coarseNow.nanoseconds < deadline {
+            let now = readsSystemClock ? SystemClock().coarseNow : clock.coarseNow
+            if now.nanoseconds < deadline {
                 return reject(CircuitBreakerError(circuit: name, state: state, nextAdmission: BreakerInstant(nanoseconds: deadline)))
             }
             return admitUnderLock()

@@ -38,6 +38,9 @@ public final class CircuitBreaker: Sendable {
     /// The configuration the breaker was created with.
     public let configuration: CircuitBreakerConfiguration
     @usableFromInline let clock: any BreakerClock
+    /// Whether ``clock`` is the ``SystemClock``, read then without going through the protocol:
+    /// an open circuit's rejection reads the time and little else.
+    let readsSystemClock: Bool
     let logger: Logger
 
     /// The rules that never change, shared with the state machine.
@@ -83,6 +86,7 @@ public final class CircuitBreaker: Sendable {
         self.name = name
         self.configuration = configuration
         self.clock = clock
+        readsSystemClock = clock is SystemClock
         self.logger = logger
         context = CircuitBreakerStateMachine.Context(name: name, configuration: configuration, clock: clock)
         let machine = CircuitBreakerStateMachine(context: context)
