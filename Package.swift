@@ -6,17 +6,23 @@ let package = Package(
     platforms: [.macOS(.v15), .iOS(.v18), .tvOS(.v18), .watchOS(.v11)],
     products: [
         .library(name: "Breakwater", targets: ["Breakwater"]),
+        .library(name: "BreakwaterMetrics", targets: ["BreakwaterMetrics"]),
         .executable(name: "breakwater-demo", targets: ["BreakwaterDemo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         .target(
             name: "Breakwater",
             dependencies: [.product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "BreakwaterMetrics",
+            dependencies: ["Breakwater", .product(name: "CoreMetrics", package: "swift-metrics")]
         ),
         .executableTarget(
             name: "BreakwaterDemo",
@@ -30,6 +36,10 @@ let package = Package(
         .testTarget(
             name: "BreakwaterTests",
             dependencies: ["Breakwater", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "BreakwaterMetricsTests",
+            dependencies: ["BreakwaterMetrics"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,46 @@
+/// A distribution of observed values, latencies for example, in buckets. One series of a
+/// ``HistogramFamily``.
+///
+/// Each bucket counts the observations that fell into it alone; a scrape adds them up. The
+/// cumulative counts it renders therefore never decrease and the `+Inf` bucket always equals
+/// `_count`, even while other threads observe, which the strict OpenMetrics parser insists on.
+public final class Histogram: Sendable {
+    let labelPairs: [UInt8]
+    /// The upper bounds, increasing, without `+Inf`.
+    let upperBounds: [Double]
+    /// One counter per bound, and one more for the observations above the last.
+    let buckets: AtomicCounters
+    private let total = AtomicDouble()
+
+    init(labelPairs: [UInt8], upperBounds: [Double]) {
+        self.labelPairs = labelPairs
+        self.upperBounds = upperBounds
+        buckets = AtomicCounters(count: upperBounds.count + 1)
+    }
+
+    /// Records one observation of `value`.
+    public func observe(_ value: Double) {
+        var index = 0
+        while index < upperBounds.count, !(value <= upperBounds[index]) {
+            index += 1
+        }
+        buckets.increment(index)
+        total.add(value)
+    }
+
+    /// Records one observation of `duration`, in seconds.
+    public func observe(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        observe(Double(seconds) + Double(attoseconds) / 1e18)
+    }
+
+    /// The sum of the observed values.
+    public var sum: Double {
+        total.load()
+    }
+
+    /// The number of observations.
+    public var count: UInt64 {
+        (0..<buckets.count).reduce(0) { $0 &+ buckets.load($1) }
+    }
+}

@@ -1,0 +1,200 @@
+import Breakwater
+
+/// Holds metric families and renders them in the Prometheus text formats.
+///
+/// Families register once, with names and labels checked then: a problem throws a
+/// ``MetricsRegistrationError`` saying what is wrong, never a crash. Updating a series is lock-free.
+/// A scrape renders families sorted by name and series sorted by label values, into a buffer the
+/// caller keeps, so that after the first scrape it allocates nothing per series.
+///
+/// ```swift
+/// let collector = MetricsCollector()
+/// let queue = try collector.gauge(name: "jobs_queued", help: "Jobs waiting to run.")
+/// try queue.labels().set(12)
+/// var buffer: [UInt8] = []
+/// collector.render(.prometheusText, into: &buffer)
+/// ```
+public final class MetricsCollector: Sendable {
+    private struct State {
+        /// Families sorted by name.
+        var families: [any RenderableFamily] = []
+        /// Every name a family writes, with the family that writes it.
+        var claimedNames: [String: String] = [:]
+        var hooks: [(id: UInt64, hook: @Sendable () -> Void)] = []
+        var nextHookID: UInt64 = 0
+    }
+
+    private let state = Guarded(State())
+
+    /// Creates an empty collector.
+    public init() {}
+
+    // MARK: Registering
+
+    /// Registers a counter, or returns the one already registered with the same name, help and
+    /// labels. A trailing `_total` in `name` is optional: the samples are named `<name>_total`.
+    public func counter(name: String, help: String, labelNames: [String] = []) throws(MetricsRegistrationError) -> CounterFamily {
+        try register(.counter, name: Self.trimmingSuffix("_total", of: name), help: help, labelNames: labelNames) {
+            MetricFamily($0, makeSeries: Counter.init(labelPairs:), renderSeries: SeriesRendering.counter)
+        }
+    }
+
+    /// Registers a counter that counts in fractions, or returns the one already registered.
+    public func floatingCounter(
+        name: String, help: String, labelNames: [String] = []
+    ) throws(MetricsRegistrationError) -> FloatingCounterFamily {
+        try register(.counter, name: Self.trimmingSuffix("_total", of: name), help: help, labelNames: labelNames) {
+            MetricFamily($0, makeSeries: FloatingCounter.init(labelPairs:), renderSeries: SeriesRendering.floatingCounter)
+        }
+    }
+
+    /// Registers a gauge, or returns the one already registered with the same name, help and labels.
+    public func gauge(name: String, help: String, labelNames: [String] = []) throws(MetricsRegistrationError) -> GaugeFamily {
+        try register(.gauge, name: name, help: help, labelNames: labelNames) {
+            MetricFamily($0, makeSeries: Gauge.init(labelPairs:), renderSeries: SeriesRendering.gauge)
+        }
+    }
+
+    /// Registers a histogram with the given bucket upper bounds (increasing and finite; `+Inf` is
+    /// added), or returns the one already registered with the same name, help, labels and buckets.
+    public func histogram(
+        name: String,
+        help: String,
+        labelNames: [String] = [],
+        buckets: [Double] = HistogramBuckets.latency
+    ) throws(MetricsRegistrationError) -> HistogramFamily {
+        let bounds = try HistogramBuckets.validate(buckets, of: name)
+        return try register(.histogram, name: name, help: help, labelNames: labelNames, upperBounds: bounds) { descriptor in
+            let rendered = HistogramBuckets.RenderedBounds(bounds)
+            return MetricFamily(
+                descriptor,
+                makeSeries: { Histogram(labelPairs: $0, upperBounds: bounds) },
+                renderSeries: { SeriesRendering.histogram($0, name: $1, bounds: rendered, into: &$2, format: $3) }
+            )
+        }
+    }
+
+    /// Registers an info metric, labels that describe the target with the value 1, or returns the
+    /// one already registered. A trailing `_info` in `name` is optional.
+    public func info(name: String, help: String, labelNames: [String] = []) throws(MetricsRegistrationError) -> InfoFamily {
+        try register(.info, name: Self.trimmingSuffix("_info", of: name), help: help, labelNames: labelNames) {
+            MetricFamily($0, makeSeries: Info.init(labelPairs:), renderSeries: SeriesRendering.info)
+        }
+    }
+
+    /// Removes the family named `name` (as registered, `_total` or `_info` included or not) and
+    /// every series of it; returns whether there was one.
+    @discardableResult
+    public func unregister(_ name: String) -> Bool {
+        state.withLock { state in
+            let owner = state.claimedNames[name] ?? name
+            guard let index = state.families.firstIndex(where: { $0.descriptor.name == owner }) else { return false }
+            let family = state.families.remove(at: index)
+            state.claimedNames[family.descriptor.name] = nil
+            for sample in family.descriptor.sampleNames {
+                state.claimedNames[sample] = nil
+            }
+            return true
+        }
+    }
+
+    private func register<Series>(
+        _ type: MetricType,
+        name: String,
+        help: String,
+        labelNames: [String],
+        upperBounds: [Double] = [],
+        make: (FamilyDescriptor) -> MetricFamily<Series>
+    ) throws(MetricsRegistrationError) -> MetricFamily<Series> {
+        try MetricName.validate(metric: name)
+        let reserved: Set<String> = type == .histogram ? ["le"] : []
+        let schema = try LabelSchema(labelNames, of: name, reserved: reserved)
+        let descriptor = FamilyDescriptor(name: name, help: help, type: type, schema: schema, upperBounds: upperBounds)
+        return try state.withLock { state throws(MetricsRegistrationError) -> MetricFamily<Series> in
+            if let existing = state.families.first(where: { $0.descriptor.name == name }) {
+                guard existing.descriptor == descriptor, let family = existing as? MetricFamily<Series> else {
+                    throw MetricsRegistrationError(
+                        "metric \(MetricName.quoted(name)) is already registered as a \(existing.descriptor.type) "
+                            + "with help \(MetricName.quoted(existing.descriptor.help)) and labels \(existing.descriptor.schema.names)")
+                }
+                return family
+            }
+            for claimed in [name] + descriptor.sampleNames {
+                if let owner = state.claimedNames[claimed] {
+                    throw MetricsRegistrationError(
+                        "metric \(MetricName.quoted(name)) would write \(MetricName.quoted(claimed)), which metric \(MetricName.quoted(owner)) already writes")
+                }
+            }
+            let family = make(descriptor)
+            for claimed in [name] + descriptor.sampleNames {
+                state.claimedNames[claimed] = name
+            }
+            let index = state.families.firstIndex { $0.descriptor.name > name } ?? state.families.count
+            state.families.insert(family, at: index)
+            return family
+        }
+    }
+
+    private static func trimmingSuffix(_ suffix: String, of name: String) -> String {
+        name.hasSuffix(suffix) && name.count > suffix.count ? String(name.dropLast(suffix.count)) : name
+    }
+
+    // MARK: Collect hooks
+
+    /// Adds `hook`, run at the start of every render: the place to set gauges that are read rather
+    /// than updated, such as the state of a breaker or the memory of the process.
+    @discardableResult
+    public func addCollectHook(_ hook: @escaping @Sendable () -> Void) -> CollectHookToken {
+        state.withLock { state in
+            defer { state.nextHookID += 1 }
+            state.hooks.append((state.nextHookID, hook))
+            return CollectHookToken(id: state.nextHookID)
+        }
+    }
+
+    /// Removes the hook that `token` identifies.
+    public func removeCollectHook(_ token: CollectHookToken) {
+        state.withLock { state in
+            state.hooks.removeAll { $0.id == token.id }
+        }
+    }
+
+    // MARK: Rendering
+
+    /// Appends every family in `format` to `buffer`; OpenMetrics ends with `# EOF`.
+    ///
+    /// Reuse the buffer from scrape to scrape (`removeAll(keepingCapacity: true)`): once it has
+    /// grown to the size of an exposition, rendering allocates nothing per series.
+    public func render(_ format: ExpositionFormat, into buffer: inout [UInt8]) {
+        let (families, hooks) = state.withLock { ($0.families, $0.hooks) }
+        for entry in hooks {
+            entry.hook()
+        }
+        for family in families {
+            family.render(format, into: &buffer)
+        }
+        if format == .openMetrics {
+            buffer.append("# EOF\n")
+        }
+    }
+
+    /// The exposition in `format`, as text.
+    public func render(_ format: ExpositionFormat) -> String {
+        var buffer: [UInt8] = []
+        render(format, into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+}
+
+/// Identifies a collect hook, to remove it.
+public struct CollectHookToken: Sendable, Hashable {
+    let id: UInt64
+}
+
+/// What the collector needs of a family of any series type.
+protocol RenderableFamily: Sendable {
+    var descriptor: FamilyDescriptor { get }
+    func render(_ format: ExpositionFormat, into buffer: inout [UInt8])
+}
+
+extension MetricFamily: RenderableFamily {}

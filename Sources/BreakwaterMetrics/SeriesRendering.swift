@@ -1,0 +1,67 @@
+/// How each kind of series writes its samples: `name{labels} value` lines.
+enum SeriesRendering {
+    static func counter(_ counter: Counter, name: [UInt8], into buffer: inout [UInt8], format: ExpositionFormat) {
+        start(name, "_total", counter.labelPairs, into: &buffer)
+        buffer.appendDecimal(counter.value)
+        buffer.append(UInt8(ascii: "\n"))
+    }
+
+    static func floatingCounter(_ counter: FloatingCounter, name: [UInt8], into buffer: inout [UInt8], format: ExpositionFormat) {
+        start(name, "_total", counter.labelPairs, into: &buffer)
+        buffer.appendGoFloat(counter.value)
+        buffer.append(UInt8(ascii: "\n"))
+    }
+
+    static func gauge(_ gauge: Gauge, name: [UInt8], into buffer: inout [UInt8], format: ExpositionFormat) {
+        start(name, "", gauge.labelPairs, into: &buffer)
+        buffer.appendGoFloat(gauge.value)
+        buffer.append(UInt8(ascii: "\n"))
+    }
+
+    static func info(_ info: Info, name: [UInt8], into buffer: inout [UInt8], format: ExpositionFormat) {
+        start(name, "_info", info.labelPairs, into: &buffer)
+        buffer.append("1\n")
+    }
+
+    /// Cumulative buckets from one read of each bucket, so that they never decrease and `+Inf`
+    /// equals `_count` however observations race with the scrape.
+    static func histogram(
+        _ histogram: Histogram, name: [UInt8], bounds: HistogramBuckets.RenderedBounds,
+        into buffer: inout [UInt8], format: ExpositionFormat
+    ) {
+        let upperBounds = bounds.values(for: format)
+        var cumulative: UInt64 = 0
+        for index in 0..<histogram.buckets.count {
+            cumulative &+= histogram.buckets.load(index)
+            buffer.append(contentsOf: name)
+            buffer.append("_bucket{")
+            if !histogram.labelPairs.isEmpty {
+                buffer.append(contentsOf: histogram.labelPairs)
+                buffer.append(UInt8(ascii: ","))
+            }
+            buffer.append("le=\"")
+            buffer.append(contentsOf: upperBounds[index])
+            buffer.append("\"} ")
+            buffer.appendDecimal(cumulative)
+            buffer.append(UInt8(ascii: "\n"))
+        }
+        start(name, "_sum", histogram.labelPairs, into: &buffer)
+        buffer.appendGoFloat(histogram.sum)
+        buffer.append(UInt8(ascii: "\n"))
+        start(name, "_count", histogram.labelPairs, into: &buffer)
+        buffer.appendDecimal(cumulative)
+        buffer.append(UInt8(ascii: "\n"))
+    }
+
+    /// Appends `name`, `suffix`, the labels in braces if there are any, and the space before the value.
+    private static func start(_ name: [UInt8], _ suffix: StaticString, _ labelPairs: [UInt8], into buffer: inout [UInt8]) {
+        buffer.append(contentsOf: name)
+        buffer.append(suffix)
+        if !labelPairs.isEmpty {
+            buffer.append(UInt8(ascii: "{"))
+            buffer.append(contentsOf: labelPairs)
+            buffer.append(UInt8(ascii: "}"))
+        }
+        buffer.append(UInt8(ascii: " "))
+    }
+}
