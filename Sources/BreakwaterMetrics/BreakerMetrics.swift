@@ -1,0 +1,99 @@
+import Breakwater
+
+/// Records the breakers of a registry, and any breaker added by hand, in a collector: the
+/// breaker metrics contract that the dashboard and the alert rules rely on.
+///
+/// ```swift
+/// let collector = MetricsCollector()
+/// try collector.recordMetrics(of: registry, constantLabels: ["service": "checkout"])
+/// ```
+///
+/// Every call outcome and transition updates counters and a histogram as it happens; the state,
+/// rates, window and thresholds are read from each breaker's snapshot when the collector renders.
+/// A breaker removed from the registry takes its series with it.
+public final class BreakerMetrics: CircuitBreakerRegistryObserver {
+    private struct Bound {
+        let series: BreakerSeries
+        let token: ObserverToken
+    }
+
+    private let families: BreakerMetricFamilies
+    private let constantLabelValues: [String]
+    private let bound = Guarded<[ObjectIdentifier: Bound]>([:])
+
+    /// Registers the contract's families in `collector`, with `constantLabels` on every series.
+    ///
+    /// - Throws: ``MetricsRegistrationError`` when a constant label name is invalid or is one of
+    ///   the contract's own, or when the collector already has a family of the same name that
+    ///   differs, for example one bound with other constant labels.
+    public init(collector: MetricsCollector, constantLabels: [String: String] = [:]) throws(MetricsRegistrationError) {
+        let names = constantLabels.keys.sorted()
+        let contractLabels: Set<String> = ["circuit", "state", "from", "to", "outcome", "kind"]
+        if let clash = names.first(where: contractLabels.contains) {
+            throw MetricsRegistrationError(
+                "constant label \(MetricName.quoted(clash)) is one of the breaker metrics' own labels: \(contractLabels.sorted())")
+        }
+        families = try BreakerMetricFamilies(in: collector, constantLabelNames: names)
+        constantLabelValues = names.map { constantLabels[$0] ?? "" }
+        collector.addCollectHook { [weak self] in
+            self?.update()
+        }
+    }
+
+    /// Records `breaker`'s calls and transitions from now on; does nothing if it already is.
+    public func add(_ breaker: CircuitBreaker) {
+        let key = ObjectIdentifier(breaker)
+        guard bound.withLock({ $0[key] == nil }) else { return }
+        // Looking up a series fails only for a wrong number of label values, which the contract's
+        // families and this type agree on by construction.
+        guard let series = try? BreakerSeries(breaker, families: families, constantLabelValues: constantLabelValues) else {
+            return
+        }
+        let token = breaker.addObserver(series)
+        let raced = bound.withLock { bound -> Bool in
+            guard bound[key] == nil else { return true }
+            bound[key] = Bound(series: series, token: token)
+            return false
+        }
+        if raced {
+            breaker.removeObserver(token)
+        }
+    }
+
+    /// Stops recording `breaker` and removes its series.
+    public func remove(_ breaker: CircuitBreaker) {
+        guard let removed = bound.withLock({ $0.removeValue(forKey: ObjectIdentifier(breaker)) }) else { return }
+        breaker.removeObserver(removed.token)
+        removed.series.remove()
+    }
+
+    public func registry(_ registry: CircuitBreakerRegistry, didAdd breaker: CircuitBreaker) {
+        add(breaker)
+    }
+
+    public func registry(_ registry: CircuitBreakerRegistry, didRemove breaker: CircuitBreaker) {
+        remove(breaker)
+    }
+
+    private func update() {
+        for entry in bound.withLock({ Array($0.values) }) {
+            entry.series.update()
+        }
+    }
+}
+
+extension MetricsCollector {
+    /// Records every breaker of `registry`, those it has and those it will get, with
+    /// `constantLabels` (such as `service`) on every series.
+    ///
+    /// - Returns: the binding, to add breakers that are not in a registry.
+    /// - Throws: ``MetricsRegistrationError``, as ``BreakerMetrics/init(collector:constantLabels:)``.
+    @discardableResult
+    public func recordMetrics(
+        of registry: CircuitBreakerRegistry, constantLabels: [String: String] = [:]
+    ) throws(MetricsRegistrationError) -> BreakerMetrics {
+        let metrics = try BreakerMetrics(collector: self, constantLabels: constantLabels)
+        registry.addObserver(metrics)
+        return metrics
+    }
+}
