@@ -22,7 +22,11 @@ let package = Package(
         ),
         .target(
             name: "BreakwaterMetrics",
-            dependencies: ["Breakwater", .product(name: "CoreMetrics", package: "swift-metrics")]
+            dependencies: [
+                "Breakwater",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .executableTarget(
             name: "BreakwaterDemo",
@@ -39,7 +43,11 @@ let package = Package(
         ),
         .testTarget(
             name: "BreakwaterMetricsTests",
-            dependencies: ["BreakwaterMetrics"]
+            dependencies: [
+                "BreakwaterMetrics",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -90,7 +90,7 @@ final class BreakerSeries: CircuitBreakerObserver {
     func update() {
         let snapshot = breaker.snapshot()
         for state in CircuitState.allCases {
-            states[Int(state.rawValue)].set(state == snapshot.state ? 1 : 0)
+            states[Int(state.rawValue)].set(state == snapshot.state ? 1.0 : 0.0)
         }
         failureRate.set(snapshot.failureRate ?? .nan)
         slowCallRate.set(snapshot.slowCallRate ?? .nan)

@@ -21,6 +21,10 @@ public final class Counter: Sendable {
     public var value: UInt64 {
         total.load(ordering: .relaxed)
     }
+
+    func store(_ count: UInt64) {
+        total.store(count, ordering: .relaxed)
+    }
 }
 
 /// A count that only goes up, in fractions: seconds spent, for example. One series of a
@@ -42,6 +46,10 @@ public final class FloatingCounter: Sendable {
     /// The current total.
     public var value: Double {
         total.load()
+    }
+
+    func store(_ value: Double) {
+        total.store(value)
     }
 }
 

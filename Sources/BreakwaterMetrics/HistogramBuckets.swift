@@ -4,6 +4,9 @@ public enum HistogramBuckets {
     /// 1 ms and 2.5 ms added for fast dependencies.
     public static let latency: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
+    /// client_golang's default bounds, for swift-metrics recorders that aggregate values of any kind.
+    public static let values: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
     /// `count` bounds starting at `start`, each `factor` times the one before.
     public static func exponential(start: Double, factor: Double, count: Int) -> [Double] {
         guard count > 0 else { return [] }

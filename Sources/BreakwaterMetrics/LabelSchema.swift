@@ -39,12 +39,17 @@ struct LabelSchema: Sendable, Hashable {
 
     /// The pairs `name="value",...` for `values`, escaped, without braces; empty without labels.
     func renderPairs(_ values: [String]) -> [UInt8] {
+        Self.render(renderOrder.map { (names[$0], values[$0]) })
+    }
+
+    /// `labels` as `name="value",...`, in the order given, values escaped, without braces.
+    static func render(_ labels: [(name: String, value: String)]) -> [UInt8] {
         var bytes: [UInt8] = []
-        for (position, index) in renderOrder.enumerated() {
-            if position > 0 { bytes.append(UInt8(ascii: ",")) }
-            bytes.append(names[index])
+        for (index, label) in labels.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(label.name)
             bytes.append("=\"")
-            bytes.appendEscapedLabelValue(values[index])
+            bytes.appendEscapedLabelValue(label.value)
             bytes.append(UInt8(ascii: "\""))
         }
         return bytes

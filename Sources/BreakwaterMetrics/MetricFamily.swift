@@ -20,8 +20,11 @@ public final class MetricFamily<Series: AnyObject & Sendable>: Sendable {
     private let headers: [ExpositionFormat: [UInt8]]
     private let nameBytes: [UInt8]
 
+    /// - Parameter createsUnlabelledSeries: whether a family without label names starts with its one
+    ///   series; a family whose series carry their own labels (from swift-metrics) does not.
     init(
         _ descriptor: FamilyDescriptor,
+        createsUnlabelledSeries: Bool = true,
         makeSeries: @escaping @Sendable ([UInt8]) -> Series,
         renderSeries: @escaping @Sendable (Series, [UInt8], inout [UInt8], ExpositionFormat) -> Void
     ) {
@@ -33,7 +36,7 @@ public final class MetricFamily<Series: AnyObject & Sendable>: Sendable {
         self.makeSeries = makeSeries
         self.renderSeries = renderSeries
         headers = Dictionary(uniqueKeysWithValues: ExpositionFormat.allCases.map { ($0, descriptor.header(for: $0)) })
-        if descriptor.schema.names.isEmpty {
+        if createsUnlabelledSeries, descriptor.schema.names.isEmpty {
             // A metric without labels has its one series from the start, so it shows before any update.
             _ = try? table.series(for: [], make: makeSeries)
         }
@@ -63,6 +66,15 @@ public final class MetricFamily<Series: AnyObject & Sendable>: Sendable {
     @discardableResult
     public func remove(labels values: [String]) -> Bool {
         table.remove(values)
+    }
+
+    /// The series for `labels`, label names and values that the family did not declare, as
+    /// swift-metrics gives them; the names must be valid and sorted. Returns the series with the
+    /// key that removes it.
+    func series(labels: [(name: String, value: String)]) -> (series: Series, sortKey: [String]) {
+        let key = labels.flatMap { [$0.name, $0.value] }
+        let series = table.series(sortKey: key) { makeSeries(LabelSchema.render(labels)) }
+        return (series, key)
     }
 
     /// Appends the family in `format`: its help and type, then every series in label order.

@@ -21,6 +21,28 @@ enum MetricName {
         }
     }
 
+    /// `name` made valid the same way every time: every character outside `[a-zA-Z0-9_]` becomes
+    /// `_`, a leading digit gets a `_` before it, and an empty name becomes `_`. For label names,
+    /// the `__` that Prometheus reserves is cut to one `_`.
+    static func sanitize(_ name: String, isLabel: Bool = false) -> String {
+        var bytes: [UInt8] = name.utf8.map { byte in
+            let allowed = (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+                || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "_")
+            return allowed ? byte : UInt8(ascii: "_")
+        }
+        if let first = bytes.first, first >= UInt8(ascii: "0"), first <= UInt8(ascii: "9") {
+            bytes.insert(UInt8(ascii: "_"), at: 0)
+        }
+        if bytes.isEmpty {
+            bytes = [UInt8(ascii: "_")]
+        }
+        while isLabel, bytes.count > 1, bytes[0] == UInt8(ascii: "_"), bytes[1] == UInt8(ascii: "_") {
+            bytes.removeFirst()
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// Whether `name` matches `[a-zA-Z_][a-zA-Z0-9_]*`.
     static func isValid(_ name: String) -> Bool {
         var first = true

@@ -1,4 +1,5 @@
 import Breakwater
+import Logging
 
 /// Holds metric families and renders them in the Prometheus text formats.
 ///
@@ -22,12 +23,20 @@ public final class MetricsCollector: Sendable {
         var claimedNames: [String: String] = [:]
         var hooks: [(id: UInt64, hook: @Sendable () -> Void)] = []
         var nextHookID: UInt64 = 0
+        /// How to remove each series handed to swift-metrics, by the series' identity.
+        var removals: [ObjectIdentifier: @Sendable () -> Void] = [:]
     }
 
     private let state = Guarded(State())
+    /// Where problems with swift-metrics' labels are reported.
+    let logger: Logger
 
     /// Creates an empty collector.
-    public init() {}
+    ///
+    /// - Parameter logger: where a swift-metrics label that cannot be registered is reported.
+    public init(logger: Logger = Logger(label: "breakwater.metrics")) {
+        self.logger = logger
+    }
 
     // MARK: Registering
 
@@ -35,7 +44,7 @@ public final class MetricsCollector: Sendable {
     /// labels. A trailing `_total` in `name` is optional: the samples are named `<name>_total`.
     public func counter(name: String, help: String, labelNames: [String] = []) throws(MetricsRegistrationError) -> CounterFamily {
         try register(.counter, name: Self.trimmingSuffix("_total", of: name), help: help, labelNames: labelNames) {
-            MetricFamily($0, makeSeries: Counter.init(labelPairs:), renderSeries: SeriesRendering.counter)
+            FamilyMaker.counter($0)
         }
     }
 
@@ -44,15 +53,13 @@ public final class MetricsCollector: Sendable {
         name: String, help: String, labelNames: [String] = []
     ) throws(MetricsRegistrationError) -> FloatingCounterFamily {
         try register(.counter, name: Self.trimmingSuffix("_total", of: name), help: help, labelNames: labelNames) {
-            MetricFamily($0, makeSeries: FloatingCounter.init(labelPairs:), renderSeries: SeriesRendering.floatingCounter)
+            FamilyMaker.floatingCounter($0)
         }
     }
 
     /// Registers a gauge, or returns the one already registered with the same name, help and labels.
     public func gauge(name: String, help: String, labelNames: [String] = []) throws(MetricsRegistrationError) -> GaugeFamily {
-        try register(.gauge, name: name, help: help, labelNames: labelNames) {
-            MetricFamily($0, makeSeries: Gauge.init(labelPairs:), renderSeries: SeriesRendering.gauge)
-        }
+        try register(.gauge, name: name, help: help, labelNames: labelNames) { FamilyMaker.gauge($0) }
     }
 
     /// Registers a histogram with the given bucket upper bounds (increasing and finite; `+Inf` is
@@ -64,13 +71,8 @@ public final class MetricsCollector: Sendable {
         buckets: [Double] = HistogramBuckets.latency
     ) throws(MetricsRegistrationError) -> HistogramFamily {
         let bounds = try HistogramBuckets.validate(buckets, of: name)
-        return try register(.histogram, name: name, help: help, labelNames: labelNames, upperBounds: bounds) { descriptor in
-            let rendered = HistogramBuckets.RenderedBounds(bounds)
-            return MetricFamily(
-                descriptor,
-                makeSeries: { Histogram(labelPairs: $0, upperBounds: bounds) },
-                renderSeries: { SeriesRendering.histogram($0, name: $1, bounds: rendered, into: &$2, format: $3) }
-            )
+        return try register(.histogram, name: name, help: help, labelNames: labelNames, upperBounds: bounds) {
+            FamilyMaker.histogram($0)
         }
     }
 
@@ -78,7 +80,7 @@ public final class MetricsCollector: Sendable {
     /// one already registered. A trailing `_info` in `name` is optional.
     public func info(name: String, help: String, labelNames: [String] = []) throws(MetricsRegistrationError) -> InfoFamily {
         try register(.info, name: Self.trimmingSuffix("_info", of: name), help: help, labelNames: labelNames) {
-            MetricFamily($0, makeSeries: Info.init(labelPairs:), renderSeries: SeriesRendering.info)
+            FamilyMaker.info($0)
         }
     }
 
@@ -98,7 +100,7 @@ public final class MetricsCollector: Sendable {
         }
     }
 
-    private func register<Series>(
+    func register<Series>(
         _ type: MetricType,
         name: String,
         help: String,
@@ -137,6 +139,16 @@ public final class MetricsCollector: Sendable {
 
     private static func trimmingSuffix(_ suffix: String, of name: String) -> String {
         name.hasSuffix(suffix) && name.count > suffix.count ? String(name.dropLast(suffix.count)) : name
+    }
+
+    /// Remembers how to remove `series` when swift-metrics destroys its handler.
+    func rememberRemoval(of series: AnyObject, _ removal: @escaping @Sendable () -> Void) {
+        state.withLock { $0.removals[ObjectIdentifier(series)] = removal }
+    }
+
+    /// Removes the series behind a swift-metrics handler.
+    func destroy(_ handler: AnyObject) {
+        state.withLock { $0.removals.removeValue(forKey: ObjectIdentifier(handler)) }?()
     }
 
     // MARK: Collect hooks

@@ -23,13 +23,18 @@ final class SeriesTable<Series: AnyObject & Sendable>: Sendable {
     /// The series for `values`, made by `make` from its rendered label pairs if it is new.
     func series(for values: [String], make: ([UInt8]) -> Series) throws(MetricsRegistrationError) -> Series {
         try schema.check(values, of: metric)
-        let key = schema.sortKey(values)
-        return entries.withLock { entries in
+        return series(sortKey: schema.sortKey(values)) { make(schema.renderPairs(values)) }
+    }
+
+    /// The series whose sort key is `key`, made by `make` if it is new. The key must order the
+    /// series as their rendered labels should.
+    func series(sortKey key: [String], make: () -> Series) -> Series {
+        entries.withLock { entries in
             let index = Self.insertionIndex(of: key, in: entries)
             if index < entries.count, Self.equal(entries[index].sortKey, key) {
                 return entries[index].series
             }
-            let series = make(schema.renderPairs(values))
+            let series = make()
             entries.insert(Entry(sortKey: key, series: series), at: index)
             return series
         }
@@ -39,8 +44,13 @@ final class SeriesTable<Series: AnyObject & Sendable>: Sendable {
     @discardableResult
     func remove(_ values: [String]) -> Bool {
         guard values.count == schema.names.count else { return false }
-        let key = schema.sortKey(values)
-        return entries.withLock { entries in
+        return remove(sortKey: schema.sortKey(values))
+    }
+
+    /// Removes the series whose sort key is `key`; returns whether there was one.
+    @discardableResult
+    func remove(sortKey key: [String]) -> Bool {
+        entries.withLock { entries in
             let index = Self.insertionIndex(of: key, in: entries)
             guard index < entries.count, Self.equal(entries[index].sortKey, key) else { return false }
             entries.remove(at: index)
