@@ -31,11 +31,19 @@ public final class MetricsCollector: Sendable {
     /// Where problems with swift-metrics' labels are reported.
     let logger: Logger
 
-    /// Creates an empty collector.
+    /// Creates a collector.
     ///
-    /// - Parameter logger: where a swift-metrics label that cannot be registered is reported.
-    public init(logger: Logger = Logger(label: "breakwater.metrics")) {
+    /// - Parameters:
+    ///   - processMetrics: whether to export the process's CPU time, memory, open file descriptors
+    ///     and start time, with the names client_golang uses (`process_cpu_seconds_total`, ...),
+    ///     read at each scrape. On by default.
+    ///   - logger: where a swift-metrics label that cannot be registered is reported.
+    public init(processMetrics: Bool = true, logger: Logger = Logger(label: "breakwater.metrics")) {
         self.logger = logger
+        // An empty collector has no names to collide with: registering them cannot fail.
+        if processMetrics, let metrics = try? ProcessMetrics(in: self) {
+            addCollectHook { metrics.update() }
+        }
     }
 
     // MARK: Registering

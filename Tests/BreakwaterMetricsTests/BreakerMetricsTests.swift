@@ -9,7 +9,7 @@ struct BreakerMetricsTests {
     struct Failure: Error {}
 
     let clock = ManualClock()
-    let collector = MetricsCollector()
+    let collector = MetricsCollector(processMetrics: false)
     let registry: CircuitBreakerRegistry
 
     init() throws {
@@ -115,10 +115,10 @@ struct BreakerMetricsTests {
         #expect(series.allSatisfy { $0.contains(#"region="eu""#) && $0.contains(#"service="checkout""#) })
         #expect(series.contains(#"circuit_breaker_failure_rate{circuit="payments",region="eu",service="checkout"} NaN"#))
         #expect(throws: MetricsRegistrationError.self) {
-            try BreakerMetrics(collector: MetricsCollector(), constantLabels: ["circuit": "x"])
+            try BreakerMetrics(collector: MetricsCollector(processMetrics: false), constantLabels: ["circuit": "x"])
         }
         #expect(throws: MetricsRegistrationError.self) {
-            try BreakerMetrics(collector: MetricsCollector(), constantLabels: ["bad-name": "x"])
+            try BreakerMetrics(collector: MetricsCollector(processMetrics: false), constantLabels: ["bad-name": "x"])
         }
     }
 

@@ -6,7 +6,7 @@ import Testing
 @Suite("Exposition golden output")
 struct ExpositionGoldenTests {
     private func collectorWithEveryType() throws -> MetricsCollector {
-        let collector = MetricsCollector()
+        let collector = MetricsCollector(processMetrics: false)
         let calls = try collector.counter(name: "calls_total", help: "Calls made.", labelNames: ["outcome", "circuit"])
         try calls.labels("success", "payments").increment(by: 3)
         try calls.labels("failure", "inventory").increment()
@@ -115,14 +115,14 @@ struct ExpositionGoldenTests {
 
     @Test("an empty collector renders nothing, or only # EOF")
     func empty() {
-        let collector = MetricsCollector()
+        let collector = MetricsCollector(processMetrics: false)
         #expect(collector.render(.prometheusText) == "")
         #expect(collector.render(.openMetrics) == "# EOF\n")
     }
 
     @Test("a family with labels but no series renders nothing; one without labels shows its zero")
     func familiesWithoutSeries() throws {
-        let collector = MetricsCollector()
+        let collector = MetricsCollector(processMetrics: false)
         _ = try collector.counter(name: "labelled_total", help: "Labelled.", labelNames: ["a"])
         _ = try collector.counter(name: "plain_total", help: "Plain.")
         #expect(collector.render(.prometheusText) == "# HELP plain_total Plain.\n# TYPE plain_total counter\nplain_total 0\n")
@@ -130,7 +130,7 @@ struct ExpositionGoldenTests {
 
     @Test("removing a series or a family takes it out of the exposition")
     func removal() throws {
-        let collector = MetricsCollector()
+        let collector = MetricsCollector(processMetrics: false)
         let gauge = try collector.gauge(name: "g", help: "G.", labelNames: ["k"])
         try gauge.labels("a").set(1)
         try gauge.labels("b").set(2)
@@ -144,7 +144,7 @@ struct ExpositionGoldenTests {
 
     @Test("collect hooks run before every render")
     func collectHooks() throws {
-        let collector = MetricsCollector()
+        let collector = MetricsCollector(processMetrics: false)
         let gauge = try collector.gauge(name: "renders", help: "Renders so far.")
         let series = try gauge.labels()
         let token = collector.addCollectHook { series.increment() }
@@ -152,5 +152,20 @@ struct ExpositionGoldenTests {
         #expect(collector.render(.prometheusText).hasSuffix("renders 2\n"))
         collector.removeCollectHook(token)
         #expect(collector.render(.prometheusText).hasSuffix("renders 2\n"))
+    }
+}
+
+@Suite("Process metrics")
+struct ProcessMetricsTests {
+    @Test("the process metrics are on by default, with client_golang's names, and can be turned off")
+    func onByDefault() {
+        let text = MetricsCollector().render(.prometheusText)
+        for name in [
+            "process_cpu_seconds_total", "process_resident_memory_bytes", "process_virtual_memory_bytes",
+            "process_start_time_seconds", "process_open_fds", "process_max_fds",
+        ] {
+            #expect(text.contains("\n\(name) "), "\(name) is exported")
+        }
+        #expect(MetricsCollector(processMetrics: false).render(.prometheusText).isEmpty)
     }
 }

@@ -18,14 +18,14 @@ struct RegistrationTests {
 
     @Test("invalid metric names are rejected with the rule", arguments: ["", "1abc", "a-b", "a:b", "é", "a b"])
     func invalidMetricNames(name: String) {
-        let collector = MetricsCollector()
+        let collector = MetricsCollector(processMetrics: false)
         let error = message { _ = try collector.gauge(name: name, help: "") }
         #expect(error?.contains("[a-zA-Z_][a-zA-Z0-9_]*") == true)
     }
 
     @Test("invalid, reserved and duplicate label names are rejected")
     func labelNames() {
-        let collector = MetricsCollector()
+        let collector = MetricsCollector(processMetrics: false)
         #expect(message { _ = try collector.gauge(name: "g", help: "", labelNames: ["__name"]) }?.contains("reserved") == true)
         #expect(message { _ = try collector.gauge(name: "g", help: "", labelNames: ["a-b"]) }?.contains("invalid") == true)
         #expect(message { _ = try collector.gauge(name: "g", help: "", labelNames: ["a", "a"]) }?.contains("twice") == true)
@@ -35,7 +35,7 @@ struct RegistrationTests {
 
     @Test("registering the same metric again returns it; with another type, help or labels it fails")
     func reregistration() throws {
-        let collector = MetricsCollector()
+        let collector = MetricsCollector(processMetrics: false)
         let first = try collector.counter(name: "calls_total", help: "Calls.", labelNames: ["circuit"])
         #expect(try collector.counter(name: "calls", help: "Calls.", labelNames: ["circuit"]) === first)
         #expect(message { _ = try collector.gauge(name: "calls", help: "Calls.", labelNames: ["circuit"]) }?.contains("already registered") == true)
@@ -46,7 +46,7 @@ struct RegistrationTests {
 
     @Test("names that collide once suffixes are added are rejected")
     func suffixCollisions() throws {
-        let collector = MetricsCollector()
+        let collector = MetricsCollector(processMetrics: false)
         _ = try collector.counter(name: "x", help: "")
         #expect(message { _ = try collector.gauge(name: "x_total", help: "") }?.contains("\"x_total\"") == true)
         _ = try collector.histogram(name: "latency", help: "")
@@ -61,7 +61,7 @@ struct RegistrationTests {
 
     @Test("histogram buckets must be finite and increase")
     func buckets() throws {
-        let collector = MetricsCollector()
+        let collector = MetricsCollector(processMetrics: false)
         #expect(message { _ = try collector.histogram(name: "a", help: "", buckets: []) } != nil)
         #expect(message { _ = try collector.histogram(name: "b", help: "", buckets: [1, 1]) }?.contains("increasing") == true)
         #expect(message { _ = try collector.histogram(name: "c", help: "", buckets: [1, .nan]) }?.contains("finite") == true)
@@ -71,7 +71,7 @@ struct RegistrationTests {
 
     @Test("the wrong number of label values is an error, not a crash")
     func labelCount() throws {
-        let collector = MetricsCollector()
+        let collector = MetricsCollector(processMetrics: false)
         let family = try collector.gauge(name: "g", help: "", labelNames: ["a", "b"])
         #expect(message { _ = try family.labels("only one") }?.contains("take 2 values; got 1") == true)
         #expect(!family.remove(labels: "x"))
@@ -79,7 +79,7 @@ struct RegistrationTests {
 
     @Test("the same label values give the same series, compared byte for byte")
     func seriesIdentity() throws {
-        let family = try MetricsCollector().gauge(name: "g", help: "", labelNames: ["city"])
+        let family = try MetricsCollector(processMetrics: false).gauge(name: "g", help: "", labelNames: ["city"])
         #expect(try family.labels("zürich") === family.labels("zürich"))
         let composed = "\u{E9}"
         let decomposed = "e\u{301}"

@@ -6,7 +6,7 @@ import Testing
 
 @Suite("swift-metrics backend")
 struct SwiftMetricsBackendTests {
-    let collector = MetricsCollector(logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+    let collector = MetricsCollector(processMetrics: false, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
 
     private var lines: Set<String> {
         Set(collector.render(.prometheusText).split(separator: "\n").map(String.init))
