@@ -47,7 +47,8 @@ let package = Package(
                 "BreakwaterMetrics",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            exclude: ["Support/parse_exposition.py"]
         ),
     ],
     swiftLanguageModes: [.v6]
