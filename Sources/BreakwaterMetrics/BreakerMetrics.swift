@@ -75,9 +75,13 @@ public final class BreakerMetrics: CircuitBreakerRegistryObserver {
         remove(breaker)
     }
 
+    /// Reads every bound breaker's snapshot into its gauges. Under the lock, to allocate nothing:
+    /// a snapshot takes only its breaker's own lock, which is never held while this one is taken.
     private func update() {
-        for entry in bound.withLock({ Array($0.values) }) {
-            entry.series.update()
+        bound.withLock { bound in
+            for entry in bound.values {
+                entry.series.update()
+            }
         }
     }
 }
