@@ -10,7 +10,7 @@ extension CircuitBreaker {
     ///
     /// ```swift
     /// for await case .transition(let circuit, let transition) in breaker.events() {
-    ///     print(circuit, transition)
+    ///     logger.notice("\(circuit): \(transition)")
     /// }
     /// ```
     public func events(bufferSize: Int = 1024) -> AsyncStream<CircuitBreakerEvent> {
