@@ -87,7 +87,7 @@ extension ProcessStatistics {
     /// Reads `/proc/self/stat` and `/proc/stat` (into a stack buffer where they fit), lists
     /// `/proc/self/fd` and asks `getrlimit` for the descriptor limit. The open descriptor count
     /// includes the one that lists `/proc/self/fd` while it does so, as client_golang's and
-    /// client_python's do. About 100 µs on a small VM, nearly all of it system calls.
+    /// client_python's do. About 50 µs on a small VM, nearly all of it system calls.
     static func current() -> ProcessStatistics {
         let stat = withContentsOfFile(atPath: "/proc/self/stat") { parseStat($0) }
         let bootTime = stat == nil ? nil : withContentsOfFile(atPath: "/proc/stat") { parseBootTime(procStat: $0) }
