@@ -13,14 +13,18 @@ let package = Package(
         .package(name: "Breakwater", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        // Only for comparison: the metrics benchmarks run BreakwaterMetrics beside it.
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .executableTarget(
             name: "BreakerBenchmarks",
             dependencies: [
                 .product(name: "Breakwater", package: "Breakwater"),
+                .product(name: "BreakwaterMetrics", package: "Breakwater"),
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Benchmarks/BreakerBenchmarks",
             plugins: [

@@ -9,6 +9,7 @@ let benchmarks: @Sendable () -> Void = {
     registerRejectionBenchmarks()
     registerHalfOpenBenchmarks()
     registerContentionBenchmarks()
+    registerMetricsBenchmarks()
 }
 
 extension Benchmark.Configuration {
