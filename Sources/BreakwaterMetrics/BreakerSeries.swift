@@ -9,10 +9,16 @@ final class BreakerSeries: CircuitBreakerObserver {
     private let circuitLabels: [String]
     private let slowCallNanoseconds: Int64
 
-    /// Indexed by ``CallOutcome/rawValue``.
-    private let calls: [Counter]
-    /// Success, failure and timeout, in that order.
-    private let durations: [Histogram]
+    // One stored property per series rather than arrays: reading an array element retains it,
+    // and these are read on every call.
+    private let successCalls: Counter
+    private let failureCalls: Counter
+    private let timeoutCalls: Counter
+    private let ignoredCalls: Counter
+    private let rejectedCalls: Counter
+    private let successDurations: Histogram
+    private let failureDurations: Histogram
+    private let timeoutDurations: Histogram
     private let slowSuccesses: Counter
     private let slowFailures: Counter
     /// Indexed by ``CircuitState/rawValue``.
@@ -32,16 +38,14 @@ final class BreakerSeries: CircuitBreakerObserver {
         circuitLabels = circuit
         let slowThreshold = breaker.configuration.slowCallDurationThreshold.components
         slowCallNanoseconds = slowThreshold.seconds &* 1_000_000_000 &+ slowThreshold.attoseconds / 1_000_000_000
-        var calls: [Counter] = []
-        for outcome in CallOutcome.allCases {
-            calls.append(try families.calls.labels(circuit + [outcome.description]))
-        }
-        self.calls = calls
-        var durations: [Histogram] = []
-        for outcome in [CallOutcome.success, .failure, .timeout] {
-            durations.append(try families.callDuration.labels(circuit + [outcome.description]))
-        }
-        self.durations = durations
+        successCalls = try families.calls.labels(circuit + ["success"])
+        failureCalls = try families.calls.labels(circuit + ["failure"])
+        timeoutCalls = try families.calls.labels(circuit + ["timeout"])
+        ignoredCalls = try families.calls.labels(circuit + ["ignored"])
+        rejectedCalls = try families.calls.labels(circuit + ["rejected"])
+        successDurations = try families.callDuration.labels(circuit + ["success"])
+        failureDurations = try families.callDuration.labels(circuit + ["failure"])
+        timeoutDurations = try families.callDuration.labels(circuit + ["timeout"])
         slowSuccesses = try families.slowCalls.labels(circuit + ["success"])
         slowFailures = try families.slowCalls.labels(circuit + ["failure"])
         var states: [Gauge] = []
@@ -66,18 +70,28 @@ final class BreakerSeries: CircuitBreakerObserver {
     }
 
     func circuitBreaker(_ breaker: CircuitBreaker, didRecord outcome: CallOutcome, duration: Duration) {
-        calls[Int(outcome.rawValue)].increment()
-        let slow: Bool
         switch outcome {
-        case .success, .failure, .timeout:
-            let (seconds, attoseconds) = duration.components
-            durations[Int(outcome.rawValue)].observe(Double(seconds) + Double(attoseconds) / 1e18)
-            slow = seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000 > slowCallNanoseconds
-        case .ignored, .rejected:
-            slow = false
+        case .success:
+            successCalls.increment()
+            record(duration, in: successDurations, slow: slowSuccesses)
+        case .failure:
+            failureCalls.increment()
+            record(duration, in: failureDurations, slow: slowFailures)
+        case .timeout:
+            timeoutCalls.increment()
+            record(duration, in: timeoutDurations, slow: slowFailures)
+        case .ignored:
+            ignoredCalls.increment()
+        case .rejected:
+            rejectedCalls.increment()
         }
-        if slow {
-            (outcome == .success ? slowSuccesses : slowFailures).increment()
+    }
+
+    private func record(_ duration: Duration, in histogram: Histogram, slow: Counter) {
+        let (seconds, attoseconds) = duration.components
+        histogram.observe(Double(seconds) + Double(attoseconds) / 1e18)
+        if seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000 > slowCallNanoseconds {
+            slow.increment()
         }
     }
 

@@ -29,7 +29,8 @@ extension Array where Element == UInt8 {
         text.withUTF8Buffer { append(contentsOf: $0) }
     }
 
-    mutating func append(_ text: String) {
+    /// Appends a string's UTF-8; named apart so that literals take the `StaticString` path.
+    mutating func appendUTF8(_ text: String) {
         append(contentsOf: text.utf8)
     }
 }

@@ -36,13 +36,13 @@ struct FamilyDescriptor: Sendable, Hashable {
         }
         var bytes: [UInt8] = []
         bytes.append("# HELP ")
-        bytes.append(headerName)
+        bytes.appendUTF8(headerName)
         bytes.append(UInt8(ascii: " "))
         bytes.appendEscapedHelp(help, for: format)
         bytes.append("\n# TYPE ")
-        bytes.append(headerName)
+        bytes.appendUTF8(headerName)
         bytes.append(UInt8(ascii: " "))
-        bytes.append(typeName)
+        bytes.appendUTF8(typeName)
         bytes.append(UInt8(ascii: "\n"))
         return bytes
     }

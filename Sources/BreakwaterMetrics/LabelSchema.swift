@@ -47,7 +47,7 @@ struct LabelSchema: Sendable, Hashable {
         var bytes: [UInt8] = []
         for (index, label) in labels.enumerated() {
             if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            bytes.append(label.name)
+            bytes.appendUTF8(label.name)
             bytes.append("=\"")
             bytes.appendEscapedLabelValue(label.value)
             bytes.append(UInt8(ascii: "\""))

@@ -29,21 +29,29 @@ enum SeriesRendering {
         _ histogram: Histogram, name: [UInt8], bounds: HistogramBuckets.RenderedBounds,
         into buffer: inout [UInt8], format: ExpositionFormat
     ) {
-        let upperBounds = bounds.values(for: format)
+        // Through buffer pointers: appending an array retains it, and a histogram writes a line
+        // per bucket.
+        let buckets = histogram.buckets
         var cumulative: UInt64 = 0
-        for index in 0..<histogram.buckets.count {
-            cumulative &+= histogram.buckets.load(index)
-            buffer.append(contentsOf: name)
-            buffer.append("_bucket{")
-            if !histogram.labelPairs.isEmpty {
-                buffer.append(contentsOf: histogram.labelPairs)
-                buffer.append(UInt8(ascii: ","))
+        name.withUnsafeBufferPointer { name in
+            histogram.labelPairs.withUnsafeBufferPointer { labelPairs in
+                bounds.values(for: format).withUnsafeBufferPointer { upperBounds in
+                    for index in upperBounds.indices {
+                        cumulative &+= buckets.load(index)
+                        buffer.append(contentsOf: name)
+                        buffer.append("_bucket{")
+                        if !labelPairs.isEmpty {
+                            buffer.append(contentsOf: labelPairs)
+                            buffer.append(UInt8(ascii: ","))
+                        }
+                        buffer.append("le=\"")
+                        upperBounds[index].withUnsafeBufferPointer { buffer.append(contentsOf: $0) }
+                        buffer.append("\"} ")
+                        buffer.appendDecimal(cumulative)
+                        buffer.append(UInt8(ascii: "\n"))
+                    }
+                }
             }
-            buffer.append("le=\"")
-            buffer.append(contentsOf: upperBounds[index])
-            buffer.append("\"} ")
-            buffer.appendDecimal(cumulative)
-            buffer.append(UInt8(ascii: "\n"))
         }
         start(name, "_sum", histogram.labelPairs, into: &buffer)
         buffer.appendGoFloat(histogram.sum)
@@ -55,11 +63,11 @@ enum SeriesRendering {
 
     /// Appends `name`, `suffix`, the labels in braces if there are any, and the space before the value.
     private static func start(_ name: [UInt8], _ suffix: StaticString, _ labelPairs: [UInt8], into buffer: inout [UInt8]) {
-        buffer.append(contentsOf: name)
+        name.withUnsafeBufferPointer { buffer.append(contentsOf: $0) }
         buffer.append(suffix)
         if !labelPairs.isEmpty {
             buffer.append(UInt8(ascii: "{"))
-            buffer.append(contentsOf: labelPairs)
+            labelPairs.withUnsafeBufferPointer { buffer.append(contentsOf: $0) }
             buffer.append(UInt8(ascii: "}"))
         }
         buffer.append(UInt8(ascii: " "))

@@ -67,8 +67,10 @@ final class SeriesTable<Series: AnyObject & Sendable>: Sendable {
     /// meanwhile waits for the scrape to finish.
     func forEach(_ body: (Series) -> Void) {
         entries.withLock { entries in
-            for index in entries.indices {
-                body(entries[index].series)
+            entries.withUnsafeBufferPointer { entries in
+                for index in entries.indices {
+                    body(entries[index].series)
+                }
             }
         }
     }
