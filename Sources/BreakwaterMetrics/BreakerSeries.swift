@@ -7,7 +7,7 @@ final class BreakerSeries: CircuitBreakerObserver {
     private let families: BreakerMetricFamilies
     /// The constant label values, then the circuit's name.
     private let circuitLabels: [String]
-    private let slowCallNanoseconds: Int64
+    private let slowCallDurationThreshold: Duration
 
     // One stored property per series rather than arrays: reading an array element retains it,
     // and these are read on every call.
@@ -36,8 +36,7 @@ final class BreakerSeries: CircuitBreakerObserver {
         self.families = families
         let circuit = constantLabelValues + [breaker.name]
         circuitLabels = circuit
-        let slowThreshold = breaker.configuration.slowCallDurationThreshold.components
-        slowCallNanoseconds = slowThreshold.seconds &* 1_000_000_000 &+ slowThreshold.attoseconds / 1_000_000_000
+        slowCallDurationThreshold = breaker.configuration.slowCallDurationThreshold
         successCalls = try families.calls.labels(circuit + ["success"])
         failureCalls = try families.calls.labels(circuit + ["failure"])
         timeoutCalls = try families.calls.labels(circuit + ["timeout"])
@@ -88,9 +87,8 @@ final class BreakerSeries: CircuitBreakerObserver {
     }
 
     private func record(_ duration: Duration, in histogram: Histogram, slow: Counter) {
-        let (seconds, attoseconds) = duration.components
-        histogram.observe(Double(seconds) + Double(attoseconds) / 1e18)
-        if seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000 > slowCallNanoseconds {
+        histogram.observe(duration)
+        if duration > slowCallDurationThreshold {
             slow.increment()
         }
     }

@@ -58,11 +58,6 @@ final class SeriesTable<Series: AnyObject & Sendable>: Sendable {
         }
     }
 
-    /// Removes every series.
-    func removeAll() {
-        entries.withLock { $0.removeAll() }
-    }
-
     /// Calls `body` with every series in label-value order, under the lock: a series added
     /// meanwhile waits for the scrape to finish.
     func forEach(_ body: (Series) -> Void) {
