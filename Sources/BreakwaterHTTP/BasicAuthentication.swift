@@ -1,0 +1,2 @@
+/// Placeholder until basic authentication lands.
+public struct BasicAuthentication: Sendable {}

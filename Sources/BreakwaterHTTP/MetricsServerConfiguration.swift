@@ -1,0 +1,65 @@
+/// Where a ``MetricsServer`` listens, what it serves, and the limits it holds every client to.
+///
+/// The defaults suit a service scraped by Prometheus from another host:
+/// - `host` `0.0.0.0` (every IPv4 interface), because Prometheus scrapes from outside the process's
+///   machine or pod; use `127.0.0.1` to keep the listener local, or `::` for IPv6.
+/// - `port` 9465: Prometheus's exporter port range is fully allocated, and 9464 is taken by
+///   OpenTelemetry's in-process Prometheus exporter, the same role as this listener; 9465 sits
+///   beside it so a service can run both. Port 0 picks a free port (read it back from
+///   ``MetricsServer/localAddress``).
+public struct MetricsServerConfiguration: Sendable {
+    /// The address to bind: an IPv4 or IPv6 literal or a host name. Default `0.0.0.0`.
+    public var host: String
+    /// The TCP port to bind, 0...65535; 0 picks a free port. Default 9465.
+    public var port: Int
+    /// The path that serves the exposition. Default `/metrics`.
+    public var metricsPath: String
+    /// Scrapes rendered at once; one more gets `503 Service Unavailable`. Default 16.
+    public var maximumConcurrentScrapes: Int
+    /// Open connections at once; a connection beyond it is closed as soon as it is accepted.
+    /// Default 512.
+    public var maximumConnections: Int
+    /// The largest request line plus header fields, in bytes; a larger head gets
+    /// `431 Request Header Fields Too Large`. 1,024...81,920; default 16,384.
+    public var maximumRequestHeadSize: Int
+    /// How long a client may take to send a whole request once its first byte arrived; a client
+    /// that trickles bytes is disconnected. Default 10 seconds.
+    public var readTimeout: Duration
+    /// How long a connection may wait for its next request. Default 60 seconds, longer than
+    /// Prometheus's default scrape interval so a scraper can keep its connection.
+    public var idleTimeout: Duration
+    /// How long a client may take to read a response. Default 30 seconds.
+    public var writeTimeout: Duration
+    /// The zlib level for gzip responses, 1 (fastest) to 9 (smallest). Default 1: metrics text is
+    /// so repetitive that level 1 already shrinks it about 18 times, at a fraction of the cost.
+    public var compressionLevel: Int
+    /// Credentials every request must carry, or `nil` (the default) for none.
+    public var basicAuthentication: BasicAuthentication?
+
+    /// A configuration; every parameter has the default described on its property.
+    public init(
+        host: String = "0.0.0.0",
+        port: Int = 9465,
+        metricsPath: String = "/metrics",
+        maximumConcurrentScrapes: Int = 16,
+        maximumConnections: Int = 512,
+        maximumRequestHeadSize: Int = 16_384,
+        readTimeout: Duration = .seconds(10),
+        idleTimeout: Duration = .seconds(60),
+        writeTimeout: Duration = .seconds(30),
+        compressionLevel: Int = 1,
+        basicAuthentication: BasicAuthentication? = nil
+    ) {
+        self.host = host
+        self.port = port
+        self.metricsPath = metricsPath
+        self.maximumConcurrentScrapes = maximumConcurrentScrapes
+        self.maximumConnections = maximumConnections
+        self.maximumRequestHeadSize = maximumRequestHeadSize
+        self.readTimeout = readTimeout
+        self.idleTimeout = idleTimeout
+        self.writeTimeout = writeTimeout
+        self.compressionLevel = compressionLevel
+        self.basicAuthentication = basicAuthentication
+    }
+}
