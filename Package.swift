@@ -60,19 +60,25 @@ let package = Package(
             name: "BreakwaterTests",
             dependencies: ["Breakwater", .product(name: "Logging", package: "swift-log")]
         ),
+        .target(
+            name: "BreakwaterTestSupport",
+            path: "Tests/BreakwaterTestSupport",
+            exclude: ["parse_exposition.py"]
+        ),
         .testTarget(
             name: "BreakwaterMetricsTests",
             dependencies: [
                 "BreakwaterMetrics",
+                "BreakwaterTestSupport",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
-            ],
-            exclude: ["Support/parse_exposition.py"]
+            ]
         ),
         .testTarget(
             name: "BreakwaterHTTPTests",
             dependencies: [
                 "BreakwaterHTTP",
+                "BreakwaterTestSupport",
                 "CZlib",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -62,10 +62,10 @@ enum ContentNegotiation {
     /// Whether to gzip the response to a request with these `Accept-Encoding` values.
     ///
     /// gzip's weight comes from `gzip` or its alias `x-gzip`, else from `*`; identity's (no
-    /// coding) from `identity`, else from `*`, else 1, because RFC 9110 makes identity
-    /// acceptable unless excluded. gzip wins when its weight is above 0 and at least
-    /// identity's, so a plain `gzip` gets gzip, `gzip;q=0.5` alone does not (identity is
-    /// preferred at 1), and an empty or missing field, which allows identity only, does not.
+    /// coding) from `identity`, else from `*`. gzip wins when its weight is above 0 and at least
+    /// identity's. Identity that the field does not name is only the fallback RFC 9110 allows
+    /// by default, not a preference: `deflate, gzip;q=0.8` gets gzip, `gzip;q=0.5, identity`
+    /// does not, and an empty or missing field, which allows identity only, does not.
     static func acceptsGzip(acceptEncoding: [String]) -> Bool {
         var gzip = Preference()
         var identity = Preference()
@@ -80,7 +80,7 @@ enum ContentNegotiation {
             }
         }
         guard let gzipWeight = gzip.weight, gzipWeight > 0 else { return false }
-        return gzipWeight >= identity.weight ?? ListElement.fullWeight
+        return gzipWeight >= identity.weight ?? 0
     }
 }
 

@@ -1,3 +1,4 @@
+import BreakwaterTestSupport
 import Dispatch
 import Foundation
 import Testing

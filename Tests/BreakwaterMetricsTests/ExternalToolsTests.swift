@@ -1,8 +1,9 @@
-// The helpers in Support/ExternalTools.swift, fed hand-written expositions: before the encoders'
+// The helpers in BreakwaterTestSupport/ExternalTools.swift, fed hand-written expositions: before the encoders'
 // tests trust promtool and client_python to judge an exposition, these show that the helpers
 // pass a valid one through exactly and report an invalid one. They need the tools that
 // Scripts/install-test-tools installs, and fail with that hint when one is missing.
 
+import BreakwaterTestSupport
 import Foundation
 import Testing
 

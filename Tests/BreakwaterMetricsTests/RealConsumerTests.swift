@@ -1,3 +1,4 @@
+import BreakwaterTestSupport
 import Breakwater
 import CoreMetrics
 import Logging

@@ -27,7 +27,7 @@ import Darwin
 ///   - timeout: How long promtool may run before it is killed and the call throws.
 /// - Returns: promtool's exit code and its standard output and error, interleaved as written.
 /// - Throws: ``ExternalToolError`` when promtool is not installed, cannot start or times out.
-func promtoolCheckMetrics(
+package func promtoolCheckMetrics(
     _ text: String,
     timeout: Duration = defaultExternalToolTimeout
 ) throws -> (exitCode: Int32, output: String) {
@@ -37,7 +37,7 @@ func promtoolCheckMetrics(
 /// Runs `promtool check metrics` with `bytes` on standard input; see
 /// ``promtoolCheckMetrics(_:timeout:)``. Takes bytes so that a test can feed an
 /// encoder's output as it is, or bytes that are not UTF-8.
-func promtoolCheckMetrics(
+package func promtoolCheckMetrics(
     _ bytes: [UInt8],
     timeout: Duration = defaultExternalToolTimeout
 ) throws -> (exitCode: Int32, output: String) {
@@ -54,7 +54,7 @@ func promtoolCheckMetrics(
 
 /// Records an issue unless promtool accepts `text` without a word; the issue shows
 /// promtool's output and the first lines of the text.
-func expectPromtoolAccepts(
+package func expectPromtoolAccepts(
     _ text: String,
     sourceLocation: SourceLocation = #_sourceLocation
 ) throws {
@@ -65,7 +65,7 @@ func expectPromtoolAccepts(
 
 /// `nil` when promtool accepts `text` without a word, else a message with promtool's exit
 /// code and output and the first lines of the text.
-func promtoolComplaint(_ text: String) throws -> String? {
+package func promtoolComplaint(_ text: String) throws -> String? {
     let result = try promtoolCheckMetrics(text)
     if result.exitCode == 0 && result.output.isEmpty { return nil }
     return """
@@ -91,7 +91,7 @@ private func locatePromtool() throws -> URL {
 // MARK: - client_python
 
 /// Which of client_python's parsers reads the exposition.
-enum PrometheusClientFormat: Sendable {
+package enum PrometheusClientFormat: Sendable {
     /// `prometheus_client.parser`: text format 0.0.4. Lax: it accepts much that Prometheus
     /// rejects, so pair it with ``promtoolCheckMetrics(_:timeout:)``.
     case text004
@@ -116,7 +116,7 @@ enum PrometheusClientFormat: Sendable {
 
 /// Parses `text` with client_python, returning every family it found.
 ///
-/// Runs `Support/parse_exposition.py` with `/usr/bin/python3`, the interpreter that Debian's
+/// Runs `parse_exposition.py`, beside this file, with `/usr/bin/python3`, the interpreter that Debian's
 /// `python3-prometheus-client` installs for (a pyenv `python3` earlier on `PATH` would not
 /// see it). The environment variable `BREAKWATER_TEST_PYTHON` names another interpreter, for
 /// machines where the module lives elsewhere.
@@ -130,7 +130,7 @@ enum PrometheusClientFormat: Sendable {
 ///   - timeout: How long the parser may run before it is killed and the call throws.
 /// - Throws: ``ExternalToolError/rejected(parser:message:excerpt:)`` with the parser's message
 ///   when it rejects the text; other ``ExternalToolError`` cases when it could not run.
-func parseWithPrometheusClient(
+package func parseWithPrometheusClient(
     _ text: String,
     format: PrometheusClientFormat,
     timeout: Duration = defaultExternalToolTimeout
@@ -141,7 +141,7 @@ func parseWithPrometheusClient(
 /// Parses `bytes` with client_python; see
 /// ``parseWithPrometheusClient(_:format:timeout:)``. Bytes that are not UTF-8
 /// are rejected.
-func parseWithPrometheusClient(
+package func parseWithPrometheusClient(
     _ bytes: [UInt8],
     format: PrometheusClientFormat,
     timeout: Duration = defaultExternalToolTimeout
@@ -201,46 +201,46 @@ private let parseExpositionScript = URL(fileURLWithPath: #filePath)
     .appendingPathComponent("parse_exposition.py")
 
 /// A metric family as client_python parsed it.
-struct ParsedFamily: Decodable, Sendable {
+package struct ParsedFamily: Decodable, Sendable {
     /// The family's name as client_python reports it: a counter's without `_total`.
-    let name: String
+    package let name: String
     /// client_python's type: `counter`, `gauge`, `histogram`, `summary`, `info`, `stateset`,
     /// `gaugehistogram` or `unknown`.
-    let type: String
+    package let type: String
     /// The HELP text, unescaped; empty when there was none.
-    let documentation: String
+    package let documentation: String
     /// The OpenMetrics UNIT; empty when there was none, and always for 0.0.4.
-    let unit: String
+    package let unit: String
     /// The samples in exposition order.
-    let samples: [ParsedSample]
+    package let samples: [ParsedSample]
 
     /// The sample named `name` whose labels are exactly `labels`, or `nil`.
-    func sample(named name: String, labels: [String: String] = [:]) -> ParsedSample? {
+    package func sample(named name: String, labels: [String: String] = [:]) -> ParsedSample? {
         samples.first { $0.name == name && $0.labels == labels }
     }
 }
 
 /// One sample as client_python parsed it.
-struct ParsedSample: Decodable, Sendable {
+package struct ParsedSample: Decodable, Sendable {
     /// The sample's full name, with any `_total`, `_bucket`, `_sum`, `_count`, `_created`.
-    let name: String
+    package let name: String
     /// Label names to unescaped label values, for byte-for-byte comparison.
-    let labels: [String: String]
+    package let labels: [String: String]
     /// The label names in the order the exposition wrote them.
-    let labelNames: [String]
+    package let labelNames: [String]
     /// The value as text that loses nothing: `NaN`, `+Inf`, `-Inf`, or Python's repr of the
     /// double (the shortest digits that read back as the same double, e.g. `1e+20`, `3.0`).
-    let value: String
+    package let value: String
     /// The timestamp as client_python gives it (seconds, or `seconds.nanoseconds` for
     /// OpenMetrics), or `nil` when the sample has none.
-    let timestamp: String?
+    package let timestamp: String?
     /// The OpenMetrics exemplar, or `nil`.
-    let exemplar: ParsedExemplar?
+    package let exemplar: ParsedExemplar?
     /// ``value`` as a double; NaN for `NaN`.
-    let doubleValue: Double
+    package let doubleValue: Double
 
     /// Whether the value is exactly `expected`, where NaN equals NaN.
-    func hasValue(_ expected: Double) -> Bool {
+    package func hasValue(_ expected: Double) -> Bool {
         expected.isNaN ? doubleValue.isNaN : doubleValue == expected
     }
 
@@ -248,7 +248,7 @@ struct ParsedSample: Decodable, Sendable {
         case name, labels, labelNames, value, timestamp, exemplar
     }
 
-    init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decode(String.self, forKey: .name)
         labels = try container.decode([String: String].self, forKey: .labels)
@@ -265,23 +265,23 @@ struct ParsedSample: Decodable, Sendable {
 }
 
 /// An OpenMetrics exemplar as client_python parsed it.
-struct ParsedExemplar: Decodable, Sendable {
+package struct ParsedExemplar: Decodable, Sendable {
     /// The exemplar's labels, unescaped.
-    let labels: [String: String]
+    package let labels: [String: String]
     /// The value, written as ``ParsedSample/value`` is.
-    let value: String
+    package let value: String
     /// The timestamp, or `nil`.
-    let timestamp: String?
+    package let timestamp: String?
 }
 
 extension Array where Element == ParsedFamily {
     /// The family named `name`, or `nil`.
-    func family(named name: String) -> ParsedFamily? {
+    package func family(named name: String) -> ParsedFamily? {
         first { $0.name == name }
     }
 
     /// The sample named `name` whose labels are exactly `labels`, in whichever family, or `nil`.
-    func sample(named name: String, labels: [String: String] = [:]) -> ParsedSample? {
+    package func sample(named name: String, labels: [String: String] = [:]) -> ParsedSample? {
         lazy.compactMap { $0.sample(named: name, labels: labels) }.first
     }
 }
@@ -299,7 +299,7 @@ private func parsedDouble(_ text: String) -> Double? {
 // MARK: - Errors
 
 /// Why an external tool gave no answer, or rejected an exposition.
-enum ExternalToolError: Error, CustomStringConvertible {
+package enum ExternalToolError: Error, CustomStringConvertible {
     /// The tool or its module is not installed; the message says how to install it.
     case toolMissing(String)
     /// A parser rejected the exposition with `message`.
@@ -310,11 +310,11 @@ enum ExternalToolError: Error, CustomStringConvertible {
     case failed(command: String, exitCode: Int32, output: String, excerpt: String)
 
     /// The parser's message when it rejected the exposition, else `nil`.
-    var rejectionMessage: String? {
+    package var rejectionMessage: String? {
         if case .rejected(_, let message, _) = self { message } else { nil }
     }
 
-    var description: String {
+    package var description: String {
         switch self {
         case .toolMissing(let message):
             message
@@ -330,12 +330,12 @@ enum ExternalToolError: Error, CustomStringConvertible {
 
 /// The first lines of an exposition, numbered, with control characters made visible, for
 /// messages about it.
-func expositionExcerpt(_ text: String, lineLimit: Int = 20) -> String {
+package func expositionExcerpt(_ text: String, lineLimit: Int = 20) -> String {
     expositionExcerpt(Array(text.utf8), lineLimit: lineLimit)
 }
 
 /// The first lines of an exposition given as bytes; see ``expositionExcerpt(_:lineLimit:)``.
-func expositionExcerpt(_ bytes: [UInt8], lineLimit: Int = 20) -> String {
+package func expositionExcerpt(_ bytes: [UInt8], lineLimit: Int = 20) -> String {
     // Split the bytes, not the String: there "\r\n" is one Character that "\n" does not match.
     var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
         .map { String(decoding: $0, as: UTF8.self) }
@@ -357,16 +357,16 @@ func expositionExcerpt(_ bytes: [UInt8], lineLimit: Int = 20) -> String {
 
 /// How long an external tool may run by default: far more than any of them needs, so that
 /// only a hung tool reaches it.
-let defaultExternalToolTimeout: Duration = .seconds(30)
+package let defaultExternalToolTimeout: Duration = .seconds(30)
 
 /// What a finished process left behind.
-struct ExternalToolRun: Sendable {
+package struct ExternalToolRun: Sendable {
     /// The exit code, or the signal number when a signal ended the process.
-    let exitCode: Int32
+    package let exitCode: Int32
     /// Standard output; with `mergeOutput`, standard error too.
-    let standardOutput: [UInt8]
+    package let standardOutput: [UInt8]
     /// Standard error; empty with `mergeOutput`.
-    let standardError: [UInt8]
+    package let standardError: [UInt8]
 }
 
 /// Runs `executable` with `input` on standard input and waits at most `timeout` for it.
@@ -378,7 +378,7 @@ struct ExternalToolRun: Sendable {
 ///
 /// - Parameter mergeOutput: Whether standard error goes to the same file as standard output,
 ///   so that their lines stay in the order the tool wrote them.
-func runExternalTool(
+package func runExternalTool(
     _ executable: URL,
     arguments: [String],
     input: [UInt8],

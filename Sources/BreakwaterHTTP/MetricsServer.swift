@@ -1,0 +1,191 @@
+import Breakwater
+import BreakwaterMetrics
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import ServiceLifecycle
+import Synchronization
+
+/// An HTTP listener that serves a ``MetricsCollector`` to Prometheus, with a status page for people.
+///
+/// - `GET`/`HEAD` on the metrics path (default `/metrics`): the exposition in OpenMetrics 1.0.0
+///   when the `Accept` header prefers it (Prometheus does), text format 0.0.4 otherwise; gzip when
+///   `Accept-Encoding` allows it.
+/// - `GET /`: an HTML table of the circuits in the registry. `GET /circuits`: the same as JSON.
+///
+/// Run it in a `ServiceGroup` (it is a `Service` and shuts down gracefully, finishing scrapes in
+/// flight), or call ``start()`` and ``stop()``:
+///
+/// ```swift
+/// let server = try MetricsServer(collector: collector, registry: registry)
+/// let group = ServiceGroup(services: [server], gracefulShutdownSignals: [.sigterm], logger: logger)
+/// try await group.run()
+/// ```
+///
+/// Every client is held to the configured limits (see ``MetricsServerConfiguration``); a bad
+/// client gets a 4xx answer or its connection closed, and the listener keeps serving.
+public final class MetricsServer: Service, Sendable {
+    /// Where the server listens and the limits it enforces.
+    public let configuration: MetricsServerConfiguration
+
+    let responder: Responder
+    let connections: ConnectionTable
+    let logger: Logger
+    private let eventLoopGroup: any EventLoopGroup
+    private let lifecycle = Mutex(Lifecycle.idle)
+
+    private enum Lifecycle {
+        case idle
+        case binding
+        case running(serverChannel: any Channel, serving: Task<Void, Never>?)
+        case stopped
+    }
+
+    /// A server for `collector`, listing the circuits of `registry` on its status page.
+    ///
+    /// The server registers its own metrics in `collector` (`breakwater_scrape_*`).
+    /// - Throws: ``MetricsServerError`` when a configuration field is out of range or the
+    ///   collector holds a conflicting family under one of those names.
+    public init(
+        collector: MetricsCollector,
+        registry: CircuitBreakerRegistry? = nil,
+        configuration: MetricsServerConfiguration = MetricsServerConfiguration(),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "breakwater.http")
+    ) throws(MetricsServerError) {
+        try configuration.validate()
+        self.configuration = configuration
+        do {
+            self.responder = try Responder(configuration: configuration, collector: collector, registry: registry)
+        } catch {
+            throw .selfMetricsConflict(error)
+        }
+        self.connections = ConnectionTable(maximum: configuration.maximumConnections)
+        self.eventLoopGroup = eventLoopGroup
+        self.logger = logger
+    }
+
+    /// The address the server is bound to while it runs, with the port picked when the
+    /// configuration asked for port 0; `nil` before it starts and after it stops.
+    public var localAddress: SocketAddress? {
+        lifecycle.withLock { lifecycle in
+            if case .running(let channel, _) = lifecycle { channel.localAddress } else { nil }
+        }
+    }
+
+    /// Serves until the task is cancelled or a graceful shutdown is triggered; on graceful
+    /// shutdown it stops accepting, answers the requests in flight, closes idle connections and
+    /// returns once every connection is closed.
+    public func run() async throws {
+        let serverChannel = try await bind(serving: nil)
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await serve(serverChannel)
+            } onGracefulShutdown: {
+                self.shutDownGracefully()
+            }
+        } onCancel: {
+            self.closeEverything()
+        }
+        finish()
+    }
+
+    /// Binds and starts serving in the background, for applications without a `ServiceGroup`.
+    /// - Returns: The bound address.
+    @discardableResult
+    public func start() async throws -> SocketAddress {
+        let serverChannel = try await bind { serverChannel in
+            Task { await self.serve(serverChannel) }
+        }
+        guard let address = serverChannel.channel.localAddress else {
+            throw ChannelError.ioOnClosedChannel
+        }
+        return address
+    }
+
+    /// Stops a server started with ``start()`` gracefully: no new connections, the requests in
+    /// flight are answered, and it returns once every connection is closed.
+    public func stop() async {
+        let serving = lifecycle.withLock { lifecycle -> Task<Void, Never>? in
+            if case .running(_, let serving) = lifecycle { serving } else { nil }
+        }
+        shutDownGracefully()
+        await serving?.value
+        finish()
+    }
+
+    // MARK: Serving
+
+    private typealias ServerChannel = NIOAsyncChannel<Connection, Never>
+
+    private func bind(
+        serving: ((ServerChannel) -> Task<Void, Never>)?
+    ) async throws -> ServerChannel {
+        try lifecycle.withLock { lifecycle throws(MetricsServerError) in
+            guard case .idle = lifecycle else { throw .alreadyStarted }
+            lifecycle = .binding
+        }
+        let serverChannel: ServerChannel
+        do {
+            serverChannel = try await ServerBootstrap(group: eventLoopGroup)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .serverChannelOption(.backlog, value: 256)
+                .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+                .bind(host: configuration.host, port: configuration.port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try self.makeConnection(channel)
+                    }
+                }
+        } catch {
+            lifecycle.withLock { $0 = .stopped }
+            logger.error("metrics server cannot bind \(configuration.host):\(configuration.port): \(error)")
+            throw error
+        }
+        let task = serving?(serverChannel)
+        lifecycle.withLock { $0 = .running(serverChannel: serverChannel.channel, serving: task) }
+        logger.info(
+            "serving metrics",
+            metadata: [
+                "address": "\(serverChannel.channel.localAddress.map(String.init(describing:)) ?? "?")",
+                "path": "\(configuration.metricsPath)",
+            ]
+        )
+        return serverChannel
+    }
+
+    /// Accepts connections until the server channel closes, then waits for every connection.
+    private func serve(_ serverChannel: ServerChannel) async {
+        do {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await serverChannel.executeThenClose { accepted in
+                    for try await connection in accepted {
+                        group.addTask {
+                            await self.handle(connection)
+                        }
+                    }
+                }
+            }
+        } catch {
+            logger.error("metrics server stopped accepting connections: \(error)")
+        }
+    }
+
+    private func shutDownGracefully() {
+        let channel = lifecycle.withLock { lifecycle -> (any Channel)? in
+            if case .running(let channel, _) = lifecycle { channel } else { nil }
+        }
+        channel?.close(promise: nil)
+        connections.quiesce()
+    }
+
+    private func closeEverything() {
+        shutDownGracefully()
+        connections.closeAll()
+    }
+
+    private func finish() {
+        lifecycle.withLock { $0 = .stopped }
+        logger.info("metrics server stopped")
+    }
+}

@@ -1,0 +1,56 @@
+import NIOCore
+import NIOHTTP1
+
+/// One response, ready to write: the head with `Content-Length` set, and the body unless the
+/// request was `HEAD`.
+struct Response {
+    /// Status and headers.
+    var head: HTTPResponseHead
+    /// The body; a `HEAD` request gets the headers of the `GET` and no body.
+    var body: ByteBuffer?
+    /// Whether the connection stays open after this response.
+    var keepAlive: Bool
+
+    /// Whether the body goes on the wire.
+    var sendsBody: Bool { body != nil }
+
+    /// A response to `request` with `body`, its length, and the connection header the request's
+    /// HTTP version needs.
+    init(status: HTTPResponseStatus, headers: [(String, String)], body: ByteBuffer, for request: HTTPRequestHead) {
+        var fields = HTTPHeaders(headers)
+        fields.add(name: "Content-Length", value: String(body.readableBytes))
+        keepAlive = request.isKeepAlive
+        if !keepAlive {
+            fields.add(name: "Connection", value: "close")
+        } else if request.version.major == 1 && request.version.minor == 0 {
+            fields.add(name: "Connection", value: "keep-alive")
+        }
+        head = HTTPResponseHead(version: request.version.major == 1 ? request.version : .http1_1, status: status, headers: fields)
+        self.body = request.method == .HEAD ? nil : body
+    }
+
+    /// A short plain-text response naming the status, for errors.
+    static func plain(
+        _ status: HTTPResponseStatus, for request: HTTPRequestHead, extraHeaders: [(String, String)] = []
+    ) -> Response {
+        text(
+            "\(status.code) \(status.reasonPhrase)\n",
+            contentType: "text/plain; charset=utf-8",
+            status: status,
+            for: request,
+            extraHeaders: extraHeaders
+        )
+    }
+
+    /// A `200 OK` or error response carrying `text`.
+    static func text(
+        _ text: String,
+        contentType: String,
+        status: HTTPResponseStatus = .ok,
+        for request: HTTPRequestHead,
+        extraHeaders: [(String, String)] = []
+    ) -> Response {
+        let headers = [("Content-Type", contentType), ("Cache-Control", "no-store")] + extraHeaders
+        return Response(status: status, headers: headers, body: ByteBuffer(string: text), for: request)
+    }
+}

@@ -1,0 +1,50 @@
+import Breakwater
+import BreakwaterMetrics
+import BreakwaterTestSupport
+import Logging
+@testable import BreakwaterHTTP
+
+/// Starts a server for `collector` on 127.0.0.1 and an ephemeral port, runs `body` with the
+/// server and its port, and stops the server however `body` ends.
+func withServer<Result: Sendable>(
+    collector: MetricsCollector = MetricsCollector(processMetrics: false),
+    registry: CircuitBreakerRegistry? = nil,
+    configure: (inout MetricsServerConfiguration) -> Void = { _ in },
+    _ body: (MetricsServer, Int) async throws -> Result
+) async throws -> Result {
+    var configuration = MetricsServerConfiguration(host: "127.0.0.1", port: 0)
+    configure(&configuration)
+    var logger = Logger(label: "breakwater.http.test")
+    logger.logLevel = .warning
+    let server = try MetricsServer(collector: collector, registry: registry, configuration: configuration, logger: logger)
+    let address = try await server.start()
+    guard let port = address.port else { throw RawConnectionError(description: "no port in \(address)") }
+    do {
+        let result = try await body(server, port)
+        await server.stop()
+        return result
+    } catch {
+        await server.stop()
+        throw error
+    }
+}
+
+/// Sends `request` on a new connection and reads one response, off the cooperative threads.
+func exchange(_ request: String, port: Int, head: Bool = false) async throws -> RawResponse {
+    try await offloaded {
+        let connection = try RawConnection(port: port)
+        try connection.send(request)
+        return try connection.readResponse(head: head)
+    }
+}
+
+/// A `GET` (or another method) of `path` with `headers`, on a new connection that closes after.
+func request(
+    _ path: String, method: String = "GET", port: Int, headers: [(String, String)] = []
+) async throws -> RawResponse {
+    var text = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+    for (name, value) in headers {
+        text += "\(name): \(value)\r\n"
+    }
+    return try await exchange(text + "\r\n", port: port, head: method == "HEAD")
+}
