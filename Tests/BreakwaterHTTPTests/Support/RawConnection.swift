@@ -40,34 +40,44 @@ struct RawResponse: Sendable {
 
 /// A TCP connection to the server under test.
 final class RawConnection: @unchecked Sendable {
-    private let socket: Int32
+    fileprivate let socketDescriptor: Int32
     private var received: [UInt8] = []
 
     /// Connects to `host:port`; every later read or write waits at most `timeout`.
     init(port: Int, host: String = "127.0.0.1", timeout: Duration = .seconds(10)) throws {
-        socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { throw RawConnectionError(description: "socket() failed: \(errno)") }
+        socketDescriptor = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socketDescriptor >= 0 else { throw RawConnectionError(description: "socket() failed: \(errno)") }
         var interval = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
-        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(socket, SOL_SOCKET, SO_SNDTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(socketDescriptor, SOL_SOCKET, SO_RCVTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(socketDescriptor, SOL_SOCKET, SO_SNDTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         inet_pton(AF_INET, host, &address.sin_addr)
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                connect(socketDescriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
         guard connected == 0 else {
             let code = errno
-            Glibc.close(socket)
+            Glibc.close(socketDescriptor)
             throw RawConnectionError(description: "connect to \(host):\(port) failed: errno \(code)")
         }
     }
 
+    private var isOpen = true
+
     deinit {
-        Glibc.close(socket)
+        close()
+    }
+
+    /// Closes the connection from this side.
+    func close() {
+        if isOpen {
+            Glibc.close(socketDescriptor)
+            isOpen = false
+        }
     }
 
     /// Sends `text` as UTF-8.
@@ -79,7 +89,7 @@ final class RawConnection: @unchecked Sendable {
     func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let written = bytes[offset...].withUnsafeBytes { Glibc.send(socketDescriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             guard written > 0 else { throw RawConnectionError(description: "send failed: errno \(errno)") }
             offset += written
         }
@@ -152,12 +162,21 @@ final class RawConnection: @unchecked Sendable {
     /// Reads what is there; `false` at end of stream.
     private func readMore() throws -> Bool {
         var chunk = [UInt8](repeating: 0, count: 65_536)
-        let count = chunk.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
+        let count = chunk.withUnsafeMutableBytes { recv(socketDescriptor, $0.baseAddress, $0.count, 0) }
         if count > 0 {
             received.append(contentsOf: chunk[..<count])
             return true
         }
         if count == 0 || errno == ECONNRESET { return false }
         throw RawConnectionError(description: errno == EAGAIN ? "read timed out" : "recv failed: errno \(errno)")
+    }
+}
+
+extension RawConnection {
+    /// Makes the next close abortive: the kernel sends RST instead of FIN, as a client that
+    /// crashed or lost its network would.
+    func resetOnClose() {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(socketDescriptor, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
     }
 }

@@ -6,6 +6,7 @@ import Logging
 
 /// Starts a server for `collector` on 127.0.0.1 and an ephemeral port, runs `body` with the
 /// server and its port, and stops the server however `body` ends.
+@discardableResult
 func withServer<Result: Sendable>(
     collector: MetricsCollector = MetricsCollector(processMetrics: false),
     registry: CircuitBreakerRegistry? = nil,
