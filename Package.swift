@@ -51,6 +51,8 @@ let package = Package(
             name: "BreakwaterDemo",
             dependencies: [
                 "Breakwater",
+                "BreakwaterHTTP",
+                "BreakwaterMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Breakwater
+import BreakwaterHTTP
+import BreakwaterMetrics
 import Logging
 import ServiceLifecycle
 
@@ -9,8 +11,14 @@ struct BreakwaterDemo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "breakwater-demo",
         abstract: "A service calling flaky dependencies through Breakwater circuit breakers.",
-        discussion: "Prints one line per state transition. Stop it with Ctrl-C."
+        discussion: "Serves /metrics and a status page, prints one line per state transition. Stop it with Ctrl-C."
     )
+
+    @Option(help: "The address to serve metrics on.")
+    var host: String = MetricsServerConfiguration().host
+
+    @Option(help: "The port to serve metrics on; 0 picks a free one.")
+    var port: Int = MetricsServerConfiguration().port
 
     @Option(help: "How the dependencies behave: \(Scenario.allCases.map(\.rawValue).joined(separator: ", ")).")
     var scenario: Scenario = .outage
@@ -42,7 +50,19 @@ struct BreakwaterDemo: AsyncParsableCommand {
         let synthetic = try (0..<circuits).map {
             try registry.breaker(named: "synthetic-\($0)", configuration: Dependencies.synthetic)
         }
-        print("breakwater-demo: scenario \(scenario.rawValue), \(dependencies.count + synthetic.count) circuits; Ctrl-C stops it")
+        let collector = MetricsCollector()
+        try collector.recordMetrics(of: registry)
+        let server = try MetricsServer(
+            collector: collector,
+            registry: registry,
+            configuration: MetricsServerConfiguration(host: host, port: port),
+            logger: quiet
+        )
+        let address = try await server.start()
+        let shown = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : address.ipAddress.map { $0.contains(":") ? "[\($0)]" : $0 } ?? host
+        let base = "http://\(shown):\(address.port ?? port)"
+        printLine("breakwater-demo: scenario \(scenario.rawValue), \(dependencies.count + synthetic.count) circuits; Ctrl-C stops it")
+        printLine("breakwater-demo: scrape \(base)/metrics, status page \(base)/, JSON \(base)/circuits")
 
         let traffic = Traffic(
             scenario: scenario, dependencies: dependencies, synthetic: synthetic,
@@ -61,8 +81,9 @@ struct BreakwaterDemo: AsyncParsableCommand {
                 }
             }
         }
+        await server.stop()
         for snapshot in registry.snapshots().prefix(names.count) {
-            print("\(snapshot.name): \(snapshot.state), \(snapshot.window.calls) calls in window")
+            printLine("\(snapshot.name): \(snapshot.state), \(snapshot.window.calls) calls in window")
         }
     }
 }

@@ -14,6 +14,6 @@ struct TransitionPrinter: CircuitBreakerRegistryObserver, CircuitBreakerObserver
         let tenths = start.duration(to: transition.instant) / .milliseconds(100)
         let stamp = "\(Int(tenths) / 10).\(Int(tenths) % 10)"
         let padding = String(repeating: " ", count: max(0, 6 - stamp.count))
-        print("[\(padding)\(stamp) s] \(breaker.name): \(transition.from) -> \(transition.to) (\(transition.reason))")
+        printLine("[\(padding)\(stamp) s] \(breaker.name): \(transition.from) -> \(transition.to) (\(transition.reason))")
     }
 }
