@@ -9,12 +9,17 @@ import PackageDescription
 let package = Package(
     name: "BreakwaterBenchmarks",
     platforms: [.macOS(.v15), .iOS(.v18), .tvOS(.v18), .watchOS(.v11)],
+    products: [
+        // A /metrics listener with N synthetic circuits, for Scripts/bench-scrape to load with wrk.
+        .executable(name: "scrape-target", targets: ["ScrapeTarget"]),
+    ],
     dependencies: [
         .package(name: "Breakwater", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         // Only for comparison: the metrics benchmarks run BreakwaterMetrics beside it.
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         .executableTarget(
@@ -30,6 +35,17 @@ let package = Package(
             plugins: [
                 .plugin(name: "BenchmarkPlugin", package: "benchmark"),
             ]
+        ),
+        .executableTarget(
+            name: "ScrapeTarget",
+            dependencies: [
+                .product(name: "Breakwater", package: "Breakwater"),
+                .product(name: "BreakwaterMetrics", package: "Breakwater"),
+                .product(name: "BreakwaterHTTP", package: "Breakwater"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "ScrapeTarget"
         ),
     ],
     swiftLanguageModes: [.v6]
