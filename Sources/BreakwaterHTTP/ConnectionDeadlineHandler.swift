@@ -2,33 +2,36 @@ import NIOCore
 import NIOHTTP1
 
 /// Closes a connection whose client is too slow: idle too long between requests, trickling a
-/// request, or not reading a response.
+/// request, or not reading its responses.
 ///
 /// It sits after the HTTP decoder and the pipelining handler, so it sees one request at a time.
 /// The decoder only passes a request on once its head is complete, so the first raw byte of a
 /// request is reported by ``RequestBytesMarker``, placed before the decoder: from that byte on,
 /// the whole request must arrive within the read timeout, however slowly it drips in.
+///
+/// While any response is not yet fully handed to the kernel, the write timeout rules alone: a
+/// pipelining client that stops reading cannot escape it by sending its next request.
 final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private enum Phase {
+    private enum RequestPhase {
         /// Between requests; `bytesSeen` once the next request has begun to arrive.
         case awaitingRequest(bytesSeen: Bool)
         /// The head has arrived, its body has not ended.
         case receivingRequest
         /// The request is complete and the server is working on the answer: no deadline.
         case handlingRequest
-        /// The response is being written.
-        case writingResponse
     }
 
     private let readTimeout: TimeAmount
     private let idleTimeout: TimeAmount
     private let writeTimeout: TimeAmount
-    private var phase = Phase.awaitingRequest(bytesSeen: false)
+    private var phase = RequestPhase.awaitingRequest(bytesSeen: false)
+    /// Responses whose head was written and whose end the kernel has not yet taken.
+    private var responsesInFlight = 0
     private var deadline: Scheduled<Void>?
 
     init(readTimeout: Duration, idleTimeout: Duration, writeTimeout: Duration) {
@@ -58,22 +61,24 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is RequestBytesMarker.BytesReceived {
-            if case .awaitingRequest(bytesSeen: false) = phase {
-                phase = .awaitingRequest(bytesSeen: true)
-                arm(readTimeout, context: context)
-            }
+        guard event is RequestBytesMarker.BytesReceived else {
+            context.fireUserInboundEventTriggered(event)
             return
         }
-        context.fireUserInboundEventTriggered(event)
+        if case .awaitingRequest(bytesSeen: false) = phase {
+            phase = .awaitingRequest(bytesSeen: true)
+            if responsesInFlight == 0 {
+                arm(readTimeout, context: context)
+            }
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head:
             // A pipelined request was buffered while the previous response was written, so its
-            // bytes may have been seen in another phase: its read deadline starts now at the latest.
-            if case .awaitingRequest(bytesSeen: false) = phase {
+            // first bytes may have gone unnoticed: its read deadline starts now at the latest.
+            if case .awaitingRequest(bytesSeen: false) = phase, responsesInFlight == 0 {
                 arm(readTimeout, context: context)
             }
             phase = .receivingRequest
@@ -81,7 +86,9 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
             break
         case .end:
             phase = .handlingRequest
-            disarm()
+            if responsesInFlight == 0 {
+                disarm()
+            }
         }
         context.fireChannelRead(data)
     }
@@ -89,10 +96,15 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
         case .head(let head) where head.status.code >= 200:
-            phase = .writingResponse
-            arm(writeTimeout, context: context)
+            responsesInFlight += 1
+            if responsesInFlight == 1 {
+                arm(writeTimeout, context: context)
+            }
             context.write(data, promise: promise)
         case .end:
+            // The request is answered. Set before passing the end on: the pipelining handler
+            // delivers the next buffered request while the end goes by.
+            phase = .awaitingRequest(bytesSeen: false)
             let written = promise ?? context.eventLoop.makePromise()
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             written.futureResult.whenSuccess {
@@ -106,9 +118,16 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
     }
 
     private func responseWritten(context: ChannelHandlerContext) {
-        guard case .writingResponse = phase else { return }
-        phase = .awaitingRequest(bytesSeen: false)
-        arm(idleTimeout, context: context)
+        responsesInFlight -= 1
+        if responsesInFlight > 0 {
+            arm(writeTimeout, context: context)
+            return
+        }
+        switch phase {
+        case .awaitingRequest(bytesSeen: false): arm(idleTimeout, context: context)
+        case .awaitingRequest(bytesSeen: true), .receivingRequest: arm(readTimeout, context: context)
+        case .handlingRequest: disarm()
+        }
     }
 
     private func arm(_ timeout: TimeAmount, context: ChannelHandlerContext) {

@@ -43,13 +43,18 @@ final class RawConnection: @unchecked Sendable {
     fileprivate let socketDescriptor: Int32
     private var received: [UInt8] = []
 
-    /// Connects to `host:port`; every later read or write waits at most `timeout`.
-    init(port: Int, host: String = "127.0.0.1", timeout: Duration = .seconds(10)) throws {
+    /// Connects to `host:port`; every later read or write waits at most `timeout`. A
+    /// `receiveBufferSize` keeps the kernel from growing the receive window, so a client that
+    /// does not read stalls the server's writes after a few kilobytes.
+    init(port: Int, host: String = "127.0.0.1", timeout: Duration = .seconds(10), receiveBufferSize: Int? = nil) throws {
         socketDescriptor = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socketDescriptor >= 0 else { throw RawConnectionError(description: "socket() failed: \(errno)") }
         var interval = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
         setsockopt(socketDescriptor, SOL_SOCKET, SO_RCVTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(socketDescriptor, SOL_SOCKET, SO_SNDTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
+        if var size = receiveBufferSize.map(Int32.init) {
+            setsockopt(socketDescriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)

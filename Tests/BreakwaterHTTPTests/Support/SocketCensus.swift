@@ -22,7 +22,10 @@ private func socketInodes(localPort port: Int) -> Set<String> {
     let portHex = String(format: ":%04X", port)
     var inodes = Set<String>()
     for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-        guard let text = try? String(contentsOfFile: table, encoding: .utf8) else { continue }
+        // Read to the end: the file reports a size of 0, and a reader that trusts the size
+        // stops after the first page, missing the sockets listed further down.
+        guard let handle = FileHandle(forReadingAtPath: table), let data = try? handle.readToEnd() else { continue }
+        let text = String(decoding: data, as: UTF8.self)
         for line in text.split(separator: "\n").dropFirst() {
             let fields = line.split(separator: " ")
             // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
