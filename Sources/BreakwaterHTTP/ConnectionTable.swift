@@ -1,5 +1,5 @@
+import Breakwater
 import NIOCore
-import Synchronization
 
 /// The open connections of one server: enforces the connection limit, and tells every connection
 /// to finish up when the server shuts down gracefully.
@@ -10,7 +10,7 @@ final class ConnectionTable: Sendable {
     }
 
     private let maximum: Int
-    private let state = Mutex(State())
+    private let state = Guarded(State())
 
     init(maximum: Int) {
         self.maximum = maximum

@@ -5,7 +5,6 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import ServiceLifecycle
-import Synchronization
 
 /// An HTTP listener that serves a ``MetricsCollector`` to Prometheus, with a status page for people.
 ///
@@ -33,7 +32,7 @@ public final class MetricsServer: Service, Sendable {
     let connections: ConnectionTable
     let logger: Logger
     private let eventLoopGroup: any EventLoopGroup
-    private let lifecycle = Mutex(Lifecycle.idle)
+    private let lifecycle = Guarded(Lifecycle.idle)
 
     private enum Lifecycle {
         case idle

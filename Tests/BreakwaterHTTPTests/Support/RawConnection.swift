@@ -46,7 +46,7 @@ final class RawConnection: @unchecked Sendable {
     /// Connects to `host:port`; every later read or write waits at most `timeout`. A
     /// `receiveBufferSize` keeps the kernel from growing the receive window, so a client that
     /// does not read stalls the server's writes after a few kilobytes.
-    init(port: Int, host: String = "127.0.0.1", timeout: Duration = .seconds(10), receiveBufferSize: Int? = nil) throws {
+    init(port: Int, host: String = "127.0.0.1", timeout: Duration = .seconds(30), receiveBufferSize: Int? = nil) throws {
         socketDescriptor = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socketDescriptor >= 0 else { throw RawConnectionError(description: "socket() failed: \(errno)") }
         var interval = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
