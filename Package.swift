@@ -60,7 +60,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BreakwaterTests",
-            dependencies: ["Breakwater", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Breakwater", "BreakwaterTestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "BreakwaterTestSupport",

@@ -71,11 +71,7 @@ import Testing
     }
 
     @Test func aBodyLargerThanTheSocketBuffersArrivesWholeBeforeTheClose() async throws {
-        let collector = MetricsCollector(processMetrics: false)
-        let family = try collector.gauge(name: "wide", help: "Many series.", labelNames: ["index"])
-        for index in 0..<40_000 {
-            try family.labels(String(index)).set(Double(index))
-        }
+        let collector = try wideCollector(series: 40_000)
         let expected = collector.render(.prometheusText).utf8.count
         try await withServer(collector: collector) { _, port in
             let response = try await offloaded {

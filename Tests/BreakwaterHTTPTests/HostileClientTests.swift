@@ -17,12 +17,7 @@ import Testing
     /// A collector whose exposition is a few hundred kilobytes, far more than a client with a
     /// small receive buffer takes before the server's writes stall.
     static func largeCollector() throws -> MetricsCollector {
-        let collector = MetricsCollector(processMetrics: false)
-        let family = try collector.gauge(name: "wide", help: "Many series.", labelNames: ["index"])
-        for index in 0..<10_000 {
-            try family.labels(String(index)).set(Double(index))
-        }
-        return collector
+        try wideCollector(series: 10_000)
     }
 
     /// Waits until the server holds only its listening socket, then scrapes normally.
@@ -76,7 +71,7 @@ import Testing
 
     @Test func rawGarbageIsRefusedAndTheServerCarriesOn() async throws {
         try await withServer(configure: Self.configure) { _, port in
-            var generator = SeededGenerator(seed: 0xB4EA_4A7E)
+            var generator = SplitMix64(seed: 0xB4EA_4A7E)
             for length in [1, 17, 4_096, 65_536, 1_000_000] {
                 let garbage = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
                 let answer = try await sendAndCollect(garbage, port: port)
@@ -183,23 +178,5 @@ import Testing
             #expect(closed)
             try await expectServerRecovers(port: port)
         }
-    }
-}
-
-/// A small deterministic random number generator (SplitMix64), so that garbage is the same on
-/// every run.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
     }
 }

@@ -107,11 +107,7 @@ import Testing
     }
 
     @Test func aClientThatDoesNotReadItsResponsesIsCutOffAtTheWriteTimeout() async throws {
-        let collector = MetricsCollector(processMetrics: false)
-        let family = try collector.gauge(name: "wide", help: "Many series.", labelNames: ["index"])
-        for index in 0..<20_000 {
-            try family.labels(String(index)).set(Double(index))
-        }
+        let collector = try wideCollector(series: 20_000)
         let oneResponse = collector.render(.prometheusText).utf8.count
         let pipelined = 50
         try await withServer(collector: collector, configure: { $0.writeTimeout = .seconds(1) }) { _, port in

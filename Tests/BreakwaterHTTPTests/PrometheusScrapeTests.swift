@@ -65,8 +65,10 @@ struct PrometheusScrapeTests {
         let query = #"circuit_breaker_call_duration_seconds_count{circuit="payments",outcome="success"}"#
         let count = try await prometheus.eventually(query, satisfies: "has a sample") { !$0.isEmpty }
         #expect(count.map(\.value) == [7])
-        let infinityBucket = try await prometheus.query(
-            #"circuit_breaker_call_duration_seconds_bucket{circuit="payments",outcome="success",le="+Inf"}"#)
+        let infinityBucket = try await prometheus.eventually(
+            #"circuit_breaker_call_duration_seconds_bucket{circuit="payments",outcome="success",le="+Inf"}"#,
+            satisfies: "has a sample"
+        ) { !$0.isEmpty }
         #expect(infinityBucket.map(\.value) == [7])
     }
 

@@ -1,3 +1,4 @@
+import BreakwaterTestSupport
 import Testing
 
 @testable import BreakwaterMetrics
@@ -232,23 +233,5 @@ private struct GoSpelling {
         let scale = exponent - (digits.count - 2)
         let sign = isNegative ? "-" : ""
         return ["\(sign)\(truncated)e\(scale)", "\(sign)\(truncated + 1)e\(scale)"]
-    }
-}
-
-/// A small seeded generator (Steele, Lea and Flood's SplitMix64), so every run checks the same
-/// doubles.
-private struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
     }
 }

@@ -57,7 +57,7 @@ struct RealConsumerTests {
             .recordMilliseconds(42)
         CoreMetrics.Meter(label: "connections_open", factory: collector).set(3.0)
         let hostile = try collector.gauge(name: "hostile_values", help: "Help with \\ and\nnewline.", labelNames: ["kind"])
-        for (kind, value) in [("nan", Double.nan), ("inf", .infinity), ("minus_inf", -.infinity), ("big", 1e300), ("tiny", 5e-324)] {
+        for (kind, value) in [("nan", Double.nan), ("inf", .infinity), ("minus_inf", -.infinity), ("big", 1e300), ("tiny", .leastNonzeroMagnitude)] {
             try hostile.labels(kind).set(value)
         }
     }
@@ -76,7 +76,7 @@ struct RealConsumerTests {
             #expect(sample?.hasValue(Double(successes)) == true, "calls of \(name.debugDescription)")
         }
         #expect(families.sample(named: "hostile_values", labels: ["kind": "nan"])?.doubleValue.isNaN == true)
-        #expect(families.sample(named: "hostile_values", labels: ["kind": "tiny"])?.hasValue(5e-324) == true)
+        #expect(families.sample(named: "hostile_values", labels: ["kind": "tiny"])?.hasValue(.leastNonzeroMagnitude) == true)
         #expect(families.sample(named: "hostile_values", labels: ["kind": "big"])?.hasValue(1e300) == true)
         #expect(families.family(named: "hostile_values")?.documentation == "Help with \\ and\nnewline.")
         #expect(families.sample(named: "http_requests_total", labels: ["route": "/checkout", "status": "200"])?.hasValue(12) == true)

@@ -10,6 +10,7 @@
 //
 // BREAKWATER_MODEL_SEQUENCES sets the number of sequences per scenario (default 400).
 
+import BreakwaterTestSupport
 import Foundation
 import Logging
 import Synchronization
@@ -471,23 +472,6 @@ private func floorDivide(_ value: Int64, _ divisor: Int64) -> Int64 {
 }
 
 // MARK: - Running a sequence
-
-/// SplitMix64: tiny, fast, and the same sequence for the same seed on every platform.
-private struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Counts what a breaker reports, for comparison with the model after every step.
 private final class ModelObserver: CircuitBreakerObserver {

@@ -49,3 +49,14 @@ func request(
     }
     return try await exchange(text + "\r\n", port: port, head: method == "HEAD")
 }
+
+/// A collector with one gauge family of `series` series (about 20 bytes of text each), for
+/// responses larger than the kernel's socket buffers.
+func wideCollector(series: Int) throws -> MetricsCollector {
+    let collector = MetricsCollector(processMetrics: false)
+    let family = try collector.gauge(name: "wide", help: "Many series.", labelNames: ["index"])
+    for index in 0..<series {
+        try family.labels(String(index)).set(Double(index))
+    }
+    return collector
+}
