@@ -2,12 +2,11 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
-/// One accepted connection, wrapped for async use, and whether it fits under the connection limit.
+/// One accepted connection, as the server's accept loop receives it.
 struct Connection: Sendable {
-    /// The connection's HTTP request parts in, response parts out.
-    var channel: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
-    /// `false` when the server was full or shutting down: the connection is closed unanswered.
-    var admitted: Bool
+    /// The connection wrapped for async use; `nil` when the server was full or shutting down, and
+    /// the connection is being closed unanswered.
+    var channel: HTTPConnectionChannel?
 }
 
 extension MetricsServer {
@@ -15,8 +14,14 @@ extension MetricsServer {
     /// deadline, decoded with the configured head limit, pipelined one request at a time, protocol
     /// errors answered, and slow clients cut off.
     func makeConnection(_ channel: any Channel) throws -> Connection {
-        let admitted = connections.admit(channel)
         let pipeline = channel.pipeline.syncOperations
+        guard connections.admit(channel) else {
+            logger.debug("metrics server full or shutting down; closing a new connection")
+            // At once: a connection accepted as the listener closes is never registered, so it
+            // would never become active to be closed later.
+            channel.close(promise: nil)
+            return Connection(channel: nil)
+        }
         var limits = NIOHTTPDecoderLimitConfiguration()
         limits.maxHeaderListSize = configuration.maximumRequestHeadSize
         limits.maxHeaderFieldSize = configuration.maximumRequestHeadSize
@@ -35,23 +40,17 @@ extension MetricsServer {
                 writeTimeout: configuration.writeTimeout
             )
         )
-        let asyncChannel = try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
-            wrappingChannelSynchronously: channel
-        )
-        return Connection(channel: asyncChannel, admitted: admitted)
+        let wrapped = try HTTPConnectionChannel(wrappingChannelSynchronously: channel)
+        connections.hold(wrapped)
+        return Connection(channel: wrapped)
     }
 
     /// Answers the connection's requests in order until the client closes it, asks for it to be
     /// closed, or the server shuts down.
-    func handle(_ connection: Connection) async {
-        guard connection.admitted else {
-            logger.debug("metrics server at its connection limit; closing a new connection")
-            try? await connection.channel.executeThenClose { _, _ in }
-            return
-        }
+    func handle(_ channel: HTTPConnectionChannel) async {
         let scratch = ScrapeScratch()
         do {
-            try await connection.channel.executeThenClose { inbound, outbound in
+            try await channel.executeThenClose { inbound, outbound in
                 var request: HTTPRequestHead?
                 for try await part in inbound {
                     switch part {
@@ -67,7 +66,7 @@ extension MetricsServer {
                         if !response.keepAlive {
                             // Half-close after the response is on the wire: a full close now
                             // would drop what the socket has not taken yet.
-                            try await connection.channel.channel.close(mode: .output)
+                            try await channel.channel.close(mode: .output)
                             return
                         }
                     }

@@ -155,18 +155,25 @@ public final class MetricsServer: Service, Sendable {
 
     /// Accepts connections until the server channel closes, then waits for every connection.
     private func serve(_ serverChannel: ServerChannel) async {
-        do {
-            try await withThrowingDiscardingTaskGroup { group in
+        await withDiscardingTaskGroup { group in
+            do {
                 try await serverChannel.executeThenClose { accepted in
                     for try await connection in accepted {
+                        guard let channel = connection.channel, connections.claim(channel) else { continue }
                         group.addTask {
-                            await self.handle(connection)
+                            await self.handle(channel)
                         }
                     }
                 }
+            } catch {
+                logger.error("metrics server stopped accepting connections: \(error)")
             }
-        } catch {
-            logger.error("metrics server stopped accepting connections: \(error)")
+            // Connections accepted while the listener closed never reach the loop above.
+            for orphan in connections.drainUnclaimed() {
+                group.addTask {
+                    try? await orphan.executeThenClose { _, _ in }
+                }
+            }
         }
     }
 
@@ -174,8 +181,9 @@ public final class MetricsServer: Service, Sendable {
         let channel = lifecycle.withLock { lifecycle -> (any Channel)? in
             if case .running(let channel, _) = lifecycle { channel } else { nil }
         }
-        channel?.close(promise: nil)
+        // Refuse connections first, so none set up while the listener closes is admitted.
         connections.quiesce()
+        channel?.close(promise: nil)
     }
 
     private func closeEverything() {
