@@ -20,6 +20,12 @@ struct BreakwaterDemo: AsyncParsableCommand {
     @Option(help: "The port to serve metrics on; 0 picks a free one.")
     var port: Int = MetricsServerConfiguration().port
 
+    @Option(help: "Require HTTP basic authentication as this user; the password comes from --metrics-password-file.")
+    var metricsUser: String?
+
+    @Option(help: "A file holding the basic authentication password, so it never appears on a command line.")
+    var metricsPasswordFile: String?
+
     @Option(help: "How the dependencies behave: \(Scenario.allCases.map(\.rawValue).joined(separator: ", ")).")
     var scenario: Scenario = .outage
 
@@ -33,6 +39,9 @@ struct BreakwaterDemo: AsyncParsableCommand {
     var rate: Double = 20
 
     func validate() throws {
+        guard (metricsUser == nil) == (metricsPasswordFile == nil) else {
+            throw ValidationError("--metrics-user and --metrics-password-file go together")
+        }
         guard (0...100_000).contains(circuits) else { throw ValidationError("--circuits must be from 0 to 100000") }
         guard duration >= 0, duration.isFinite else { throw ValidationError("--duration must be 0 or more seconds") }
         guard rate > 0, rate <= 10_000 else { throw ValidationError("--rate must be above 0 and at most 10000") }
@@ -55,7 +64,11 @@ struct BreakwaterDemo: AsyncParsableCommand {
         let server = try MetricsServer(
             collector: collector,
             registry: registry,
-            configuration: MetricsServerConfiguration(host: host, port: port),
+            configuration: MetricsServerConfiguration(
+                host: host,
+                port: port,
+                basicAuthentication: try metricsUser.map { try BasicAuthentication(username: $0, passwordFile: metricsPasswordFile ?? "") }
+            ),
             logger: quiet
         )
         let address = try await server.start()
