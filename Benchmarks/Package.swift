@@ -11,6 +11,8 @@ let package = Package(
     platforms: [.macOS(.v15), .iOS(.v18), .tvOS(.v18), .watchOS(.v11)],
     products: [
         // A /metrics listener with N synthetic circuits, for Scripts/bench-scrape to load with wrk.
+        // Its folder is not directly under Benchmarks/: the benchmark plugin runs every executable
+        // target there as a benchmark.
         .executable(name: "scrape-target", targets: ["ScrapeTarget"]),
     ],
     dependencies: [
@@ -45,7 +47,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            path: "ScrapeTarget"
+            path: "Tools/ScrapeTarget"
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -85,7 +85,8 @@ extension CircuitBreaker {
         let nanoseconds = duration?.nanoseconds ?? (end.nanoseconds &- permission.startedAt.nanoseconds)
         let effects: CircuitBreakerStateMachine.Effects?
         if outcome == .success, nanoseconds <= context.slowCallNanoseconds,
-            quietGeneration.load(ordering: .acquiring) == permission.generation &+ 1
+            quietGeneration.load(ordering: .acquiring) == permission.generation &+ 1,
+            successStripes?.add(generation: permission.generation, endedAt: end.nanoseconds) ?? true
         {
             effects = nil
         } else {

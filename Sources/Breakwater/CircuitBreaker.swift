@@ -29,9 +29,12 @@ public final class CircuitBreaker: Sendable {
     /// The current ``ObserverList``, kept alive by ``Core/observerLists``.
     let observers: Atomic<Unmanaged<ObserverList>>
     /// The generation plus one while the state machine ``CircuitBreakerStateMachine/isQuiet``,
-    /// zero otherwise: a success that is not slow, admitted in that generation, changes nothing
-    /// and is not recorded under the lock. A healthy circuit's calls then write no shared memory.
+    /// zero otherwise: a success that is not slow, admitted in that generation, is not recorded
+    /// under the lock. With a count-based window it changes nothing; with a time-based one it is
+    /// counted by ``successStripes``. A healthy circuit's calls then share no cache line they write.
     let quietGeneration = Atomic<UInt64>(0)
+    /// Per-thread success counters for a time-based window; `nil` for a count-based one.
+    let successStripes: SuccessStripes?
 
     /// The circuit's name, as logs and metrics show it.
     public let name: String
@@ -90,6 +93,11 @@ public final class CircuitBreaker: Sendable {
         self.logger = logger
         context = CircuitBreakerStateMachine.Context(name: name, configuration: configuration, clock: clock)
         let machine = CircuitBreakerStateMachine(context: context)
+        if let sliceWidth = machine.timeWindowSliceWidth {
+            successStripes = SuccessStripes(sliceWidth: sliceWidth)
+        } else {
+            successStripes = nil
+        }
         let list = ObserverList(tokens: observers.indices.map { ObserverToken(id: UInt64($0)) }, observers: observers)
         published = Atomic(Self.pack(machine))
         openUntil = Atomic(machine.openUntil.nanoseconds)
@@ -171,13 +179,15 @@ public final class CircuitBreaker: Sendable {
         core.withLock { core in locked(&core.machine) { ((), step(&$0)) } }.1
     }
 
-    /// What every step under the lock does: run `step`, then publish what lock-free callers read,
-    /// under the lock so that it never goes back.
+    /// What every step under the lock does: take in the successes counted without it, run `step`,
+    /// then publish what lock-free callers read, under the lock so that it never goes back.
     func locked<Result>(
         _ machine: inout CircuitBreakerStateMachine,
         _ step: (inout CircuitBreakerStateMachine) -> (Result, CircuitBreakerStateMachine.Effects?)
     ) -> (Result, CircuitBreakerStateMachine.Effects?) {
+        successStripes?.drain(into: &machine)
         let (result, effects) = step(&machine)
+        successStripes?.prime(&machine, slice: machine.lockFreeSuccessSlice)
         if effects != nil {
             openUntil.store(machine.openUntil.nanoseconds, ordering: .relaxed)
             published.store(Self.pack(machine), ordering: .releasing)

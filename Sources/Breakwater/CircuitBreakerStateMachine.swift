@@ -210,11 +210,37 @@ struct CircuitBreakerStateMachine {
         }
     }
 
-    /// Whether a success that is not slow would change nothing: a closed or metrics-only circuit
-    /// whose count-based window is full of such successes, with no run of failures. Rotating a
-    /// ring of equal samples leaves it as it was, and the rates it gives did not trip before.
+    /// Whether a success that is not slow can be left out of the lock, because it cannot trip the
+    /// circuit: a closed or metrics-only circuit with no run of failures, whose count-based window
+    /// is full of such successes (rotating a ring of equal samples leaves it as it was), or whose
+    /// time-based window has no failure and no slow call, or holds the minimum number of calls at
+    /// rates below the thresholds (a success only lowers them). A time-based window's success is
+    /// counted by ``SuccessStripes`` in the newest slice; a later slice, whose arrival can drop
+    /// calls and raise the rates, goes through the lock again.
     var isQuiet: Bool {
-        (state == .closed || state == .metricsOnly) && consecutiveFailures == 0 && window.isFullOfFastSuccesses
+        guard (state == .closed || state == .metricsOnly) && consecutiveFailures == 0 else { return false }
+        if window.isFullOfFastSuccesses { return true }
+        guard window.isTimeBased else { return false }
+        let counts = window.counts
+        if counts.failures == 0 && counts.slowCalls == 0 { return true }
+        return counts.calls >= effectiveMinimumNumberOfCalls
+            && context.tripReason(consecutiveFailures: 0, window: counts) == nil
+    }
+
+    /// The slice of a time-based window that successes may be counted in without the lock, or
+    /// `nil` when they may not.
+    var lockFreeSuccessSlice: Int64? {
+        isQuiet ? window.headSlice : nil
+    }
+
+    /// The slice width of a time-based window in nanoseconds; `nil` for a count-based one.
+    var timeWindowSliceWidth: Int64? {
+        window.sliceWidth
+    }
+
+    /// Adds successes counted without the lock (see ``SuccessStripes``) to the window.
+    mutating func absorbSuccesses(_ count: Int, sliceTag: Int64) {
+        window.addSuccesses(count, sliceTag: sliceTag, mask: Int64(SuccessStripes.sliceMask))
     }
 
     // MARK: Transitions

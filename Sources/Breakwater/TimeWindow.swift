@@ -14,6 +14,23 @@ struct TimeWindow {
         width = duration.nanoseconds / Int64(count)
     }
 
+    /// The width of a slice in nanoseconds.
+    var sliceWidth: Int64 { width }
+
+    /// The newest slice, or `nil` before the first call.
+    var headSlice: Int64? { head == .min ? nil : head }
+
+    /// Adds `count` successes that were neither slow nor failed to the slice whose number ends in
+    /// `sliceTag` (its low bits under `mask`), the newest slice with those bits at or before the
+    /// head; dropped when that slice has left the window.
+    mutating func addSuccesses(_ count: Int, sliceTag: Int64, mask: Int64) {
+        guard head != .min else { return }
+        let slice = head - ((head - sliceTag) & mask)
+        guard head - slice < Int64(buckets.count) else { return }
+        buckets[index(slice)].calls += count
+        counts.calls += count
+    }
+
     mutating func record(_ sample: WindowSample, at instant: BreakerInstant) {
         advance(to: instant)
         // A call that ended just before another thread moved the head still lands in the newest

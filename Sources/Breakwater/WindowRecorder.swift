@@ -24,6 +24,21 @@ struct WindowRecorder {
         countWindow?.isFullOfFastSuccesses ?? false
     }
 
+    /// Whether the window is time-based.
+    var isTimeBased: Bool { timeWindow != nil }
+
+    /// A time-based window's slice width in nanoseconds.
+    var sliceWidth: Int64? { timeWindow?.sliceWidth }
+
+    /// A time-based window's newest slice.
+    var headSlice: Int64? { timeWindow?.headSlice }
+
+    /// Adds successes counted off the lock to a time-based window; see
+    /// ``TimeWindow/addSuccesses(_:sliceTag:mask:)``.
+    mutating func addSuccesses(_ count: Int, sliceTag: Int64, mask: Int64) {
+        timeWindow?.addSuccesses(count, sliceTag: sliceTag, mask: mask)
+    }
+
     mutating func record(_ sample: WindowSample, at instant: BreakerInstant) {
         countWindow?.record(sample)
         timeWindow?.record(sample, at: instant)

@@ -96,6 +96,64 @@ struct ConcurrencyTests {
         #expect(snapshot.window.slowCalls == expected.slow)
     }
 
+    @Test("successes counted without the lock in a time-based window are all counted, across slices, failures and snapshots")
+    func timeWindowSuccessesOffTheLockAreExact() async throws {
+        let clock = ManualClock()
+        let breaker = try CircuitBreaker(
+            name: "time-window",
+            configuration: CircuitBreakerConfiguration(
+                consecutiveFailureThreshold: 1_000_000,
+                failureRateThreshold: 0.99,
+                slowCallDurationThreshold: .seconds(1),
+                slidingWindow: .timeBased(duration: .seconds(3_600), buckets: 3_600),
+                minimumNumberOfCalls: 1
+            ),
+            clock: clock,
+            logger: quietLogger
+        )
+        let threads = 4
+        let successesPerThread = 20_000
+        let failures = 500
+        let snapshotsTaken = Atomic(0)
+
+        // Successes from several threads while one thread fails now and then, one moves the clock
+        // across slices and one takes snapshots: each of those goes through the lock and moves the
+        // counts made without it into the window.
+        let successes = startThreads(threads) { _ in
+            for _ in 0..<successesPerThread {
+                let permission = try! breaker.acquirePermission()
+                breaker.record(.success, for: permission, duration: .milliseconds(1))
+            }
+        }
+        let others = startThreads(3) { role in
+            switch role {
+            case 0:
+                for _ in 0..<failures {
+                    let permission = try! breaker.acquirePermission()
+                    breaker.record(.failure, for: permission, duration: .milliseconds(1))
+                }
+            case 1:
+                for _ in 0..<500 {
+                    clock.advance(by: .milliseconds(10))
+                }
+            default:
+                for _ in 0..<500 {
+                    _ = breaker.snapshot()
+                    snapshotsTaken.add(1, ordering: .relaxed)
+                }
+            }
+        }
+        await successes.wait()
+        await others.wait()
+
+        let snapshot = breaker.snapshot()
+        #expect(snapshot.state == .closed)
+        #expect(snapshot.window.calls == threads * successesPerThread + failures)
+        #expect(snapshot.window.failures == failures)
+        #expect(snapshot.window.slowCalls == 0)
+        #expect(snapshotsTaken.load(ordering: .relaxed) == 500)
+    }
+
     // MARK: Half-open probes
 
     @Test(

@@ -11,7 +11,7 @@ func registerClosedStateBenchmarks() {
         try Breakers.closed("closed-success")
     }
 
-    Benchmark("Closed: run succeeds, time-based window (recorded under the lock)") { benchmark, breaker in
+    Benchmark("Closed: run succeeds, time-based window (counted on a per-thread stripe)") { benchmark, breaker in
         for iteration in benchmark.scaledIterations {
             blackHole(try breaker.run { trivialOperation(iteration) })
         }

@@ -1,0 +1,162 @@
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Successes of a healthy circuit with a time-based window, counted without the breaker's lock.
+///
+/// A success that is not slow cannot trip a closed circuit whose run of failures is zero; it only
+/// adds to the calls of the window's current slice. Recording it under the lock would make every
+/// call of a time-based window write the lock's cache line, and two cores would take turns on it.
+/// Instead each thread adds to one of eight counters, each on a cache line of its own, which it
+/// picks the first time it counts. Whoever takes the lock first moves the counts into the window
+/// (``drain(into:)``), so everything that reads the window under the lock sees them.
+///
+/// A counter holds `tag << 32 | count`: the tag names the generation (its low 8 bits) and the
+/// window slice (its low 23 bits) the counter takes successes for, and an add succeeds only while
+/// the tag is the one the caller expects. The lock holder re-tags the counters for the next slice
+/// or generation, and seals them while the circuit is not healthy, so a success that raced a
+/// transition fails its add and is recorded under the lock, where the state machine judges it.
+final class SuccessStripes: Sendable {
+    /// Eight counters on cache lines of their own.
+    private let cells = Cells()
+    /// The slice the counters take successes for now: successes ending in it may be added.
+    private let primedSlice = Atomic<Int64>(.min)
+    /// The width of a slice in nanoseconds.
+    private let sliceWidth: Int64
+
+    /// The tag of a sealed counter: no caller ever expects it.
+    private static let sealed: UInt64 = 1 << 63
+
+    init(sliceWidth: Int64) {
+        self.sliceWidth = sliceWidth
+        for index in 0..<Cells.count {
+            cells.withCell(index) { $0.store(Self.sealed, ordering: .relaxed) }
+        }
+    }
+
+    // MARK: Without the lock
+
+    /// Counts a success of `generation` that ended at `end`; `false` when it must be recorded
+    /// under the lock instead (another slice, another generation, or sealed counters).
+    @inline(__always)
+    func add(generation: UInt64, endedAt end: Int64) -> Bool {
+        let slice = primedSlice.load(ordering: .relaxed)
+        let start = slice &* sliceWidth
+        guard end >= start, end - start < sliceWidth else { return false }
+        let expected = Self.tag(generation: generation, slice: slice)
+        return cells.withCell(Self.cellIndex()) { cell in
+            var value = cell.load(ordering: .relaxed)
+            while value >> 32 == expected, value & 0xFFFF_FFFF != 0xFFFF_FFFF {
+                let (exchanged, current) = cell.compareExchange(
+                    expected: value, desired: value &+ 1, ordering: .relaxed
+                )
+                if exchanged { return true }
+                value = current
+            }
+            return false
+        }
+    }
+
+    // MARK: Under the breaker's lock
+
+    /// Moves every count into `machine`'s window, leaving the counters' tags as they are.
+    func drain(into machine: inout CircuitBreakerStateMachine) {
+        for index in 0..<Cells.count {
+            cells.withCell(index) { cell in
+                let value = cell.load(ordering: .relaxed)
+                let count = value & 0xFFFF_FFFF
+                guard value & Self.sealed == 0, count > 0 else { return }
+                // Subtract what was read rather than store zero: adds that land meanwhile stay.
+                cell.wrappingSubtract(count, ordering: .relaxed)
+                machine.absorbSuccesses(Int(count), sliceTag: Int64((value >> 32) & Self.sliceMask))
+            }
+        }
+    }
+
+    /// Tags the counters for `slice` of `machine`'s generation, or seals them when `slice` is
+    /// `nil`. Counts still in them are the machine's when their generation is its own (successes
+    /// that raced the step before this); a generation ago, they raced a transition and are dropped.
+    func prime(_ machine: inout CircuitBreakerStateMachine, slice: Int64?) {
+        let generationTag = machine.generation & 0xFF
+        let tag = slice.map { Self.tag(generation: machine.generation, slice: $0) << 32 } ?? Self.sealed
+        if cells.withCell(0, { $0.load(ordering: .relaxed) }) & ~0xFFFF_FFFF == tag {
+            return
+        }
+        primedSlice.store(.min, ordering: .relaxed)
+        for index in 0..<Cells.count {
+            let previous = cells.withCell(index) { $0.exchange(tag, ordering: .relaxed) }
+            let count = previous & 0xFFFF_FFFF
+            if previous & Self.sealed == 0, count > 0, previous >> 55 == generationTag {
+                machine.absorbSuccesses(Int(count), sliceTag: Int64((previous >> 32) & Self.sliceMask))
+            }
+        }
+        if let slice {
+            primedSlice.store(slice, ordering: .relaxed)
+        }
+    }
+
+    /// The slice bits of a tag.
+    static let sliceMask: UInt64 = 0x7F_FFFF
+
+    private static func tag(generation: UInt64, slice: Int64) -> UInt64 {
+        (generation & 0xFF) << 23 | UInt64(bitPattern: slice) & sliceMask
+    }
+
+    /// The counter of the calling thread: threads take the counters in turn, the first time they
+    /// count, and keep theirs, so up to eight threads never share one.
+    @inline(__always)
+    private static func cellIndex() -> Int {
+        if let stored = pthread_getspecific(ThreadCell.key) {
+            return Int(bitPattern: stored) &- 1
+        }
+        let index = ThreadCell.next.wrappingAdd(1, ordering: .relaxed).oldValue & (Cells.count - 1)
+        pthread_setspecific(ThreadCell.key, UnsafeRawPointer(bitPattern: index &+ 1))
+        return index
+    }
+}
+
+/// Which counter each thread uses, kept in thread-specific storage.
+private enum ThreadCell {
+    /// The thread-specific key; its value is the counter's index plus one, so that unset is `nil`.
+    static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
+    /// The next index to hand out.
+    static let next = Atomic<Int>(0)
+}
+
+/// Eight atomic counters, each alone on a 64-byte cache line.
+private struct Cells: ~Copyable, Sendable {
+    static let count = 8
+
+    private let c0 = PaddedCounter(), c1 = PaddedCounter(), c2 = PaddedCounter(), c3 = PaddedCounter()
+    private let c4 = PaddedCounter(), c5 = PaddedCounter(), c6 = PaddedCounter(), c7 = PaddedCounter()
+
+    @inline(__always)
+    func withCell<Result>(_ index: Int, _ body: (borrowing Atomic<UInt64>) -> Result) -> Result {
+        switch index & 7 {
+        case 0: body(c0.value)
+        case 1: body(c1.value)
+        case 2: body(c2.value)
+        case 3: body(c3.value)
+        case 4: body(c4.value)
+        case 5: body(c5.value)
+        case 6: body(c6.value)
+        default: body(c7.value)
+        }
+    }
+}
+
+private struct PaddedCounter: ~Copyable, Sendable {
+    let value = Atomic<UInt64>(0)
+    private let padding: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0)
+}
