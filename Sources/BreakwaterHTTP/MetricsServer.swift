@@ -105,13 +105,19 @@ public final class MetricsServer: Service, Sendable {
 
     /// Stops a server started with ``start()`` gracefully: no new connections, the requests in
     /// flight are answered, and it returns once every connection is closed.
+    ///
+    /// Stopping a server that is not running does nothing; a server run by ``run()`` returns from
+    /// it.
     public func stop() async {
-        let serving = lifecycle.withLock { lifecycle -> Task<Void, Never>? in
-            if case .running(_, let serving) = lifecycle { serving } else { nil }
+        let running = lifecycle.withLock { lifecycle -> (Bool, Task<Void, Never>?) in
+            if case .running(_, let serving) = lifecycle { (true, serving) } else { (false, nil) }
         }
+        guard running.0 else { return }
         shutDownGracefully()
-        await serving?.value
-        finish()
+        if let serving = running.1 {
+            await serving.value
+            finish()
+        }
     }
 
     // MARK: Serving

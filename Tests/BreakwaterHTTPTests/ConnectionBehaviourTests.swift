@@ -97,16 +97,13 @@ import Testing
     @Test func theServerServesOverIPv6() async throws {
         try await withServer(configure: { $0.host = "::1" }) { server, port in
             #expect(server.localAddress?.protocol == .inet6)
-            let run = try await offloaded {
-                try runExternalTool(
-                    URL(fileURLWithPath: "/usr/bin/curl"),
-                    arguments: ["--silent", "--fail", "http://[::1]:\(port)/metrics"],
-                    input: [],
-                    mergeOutput: false
-                )
+            let response = try await offloaded {
+                let connection = try RawConnection(port: port, host: "::1")
+                try connection.send("GET /metrics HTTP/1.1\r\nHost: [::1]\r\nConnection: close\r\n\r\n")
+                return try connection.readResponse()
             }
-            #expect(run.exitCode == 0)
-            #expect(String(decoding: run.standardOutput, as: UTF8.self).contains("breakwater_scrape_requests_in_flight"))
+            #expect(response.status == 200)
+            #expect(response.text.contains("breakwater_scrape_requests_in_flight"))
         }
     }
 
@@ -133,5 +130,36 @@ import Testing
             try await offloaded { _ = try RawConnection(port: port) }
         }
         #expect(refused?.description.contains("failed") == true)
+    }
+
+    @Test func stoppingAServerThatNeverStartedDoesNothing() async throws {
+        let server = try MetricsServer(
+            collector: MetricsCollector(processMetrics: false),
+            configuration: MetricsServerConfiguration(host: "127.0.0.1", port: 0)
+        )
+        await server.stop()
+        let address = try await server.start()
+        #expect(address.port != nil)
+        await server.stop()
+    }
+
+    @Test func stopEndsAServerRunByRun() async throws {
+        let server = try MetricsServer(
+            collector: MetricsCollector(processMetrics: false),
+            configuration: MetricsServerConfiguration(host: "127.0.0.1", port: 0)
+        )
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.run() }
+            var port: Int?
+            for _ in 0..<250 where port == nil {
+                port = server.localAddress?.port
+                if port == nil { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            let boundPort = try #require(port)
+            #expect(try await request("/metrics", port: boundPort).status == 200)
+            await server.stop()
+            try await group.next()
+        }
+        #expect(server.localAddress == nil)
     }
 }

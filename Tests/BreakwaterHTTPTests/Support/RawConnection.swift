@@ -43,11 +43,12 @@ final class RawConnection: @unchecked Sendable {
     fileprivate let socketDescriptor: Int32
     private var received: [UInt8] = []
 
-    /// Connects to `host:port`; every later read or write waits at most `timeout`. A
-    /// `receiveBufferSize` keeps the kernel from growing the receive window, so a client that
-    /// does not read stalls the server's writes after a few kilobytes.
+    /// Connects to `host:port`, an IPv4 or IPv6 literal; every later read or write waits at most
+    /// `timeout`. A `receiveBufferSize` keeps the kernel from growing the receive window, so a
+    /// client that does not read stalls the server's writes after a few kilobytes.
     init(port: Int, host: String = "127.0.0.1", timeout: Duration = .seconds(30), receiveBufferSize: Int? = nil) throws {
-        socketDescriptor = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let family = host.contains(":") ? AF_INET6 : AF_INET
+        socketDescriptor = Glibc.socket(family, Int32(SOCK_STREAM.rawValue), 0)
         guard socketDescriptor >= 0 else { throw RawConnectionError(description: "socket() failed: \(errno)") }
         var interval = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
         setsockopt(socketDescriptor, SOL_SOCKET, SO_RCVTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
@@ -55,13 +56,26 @@ final class RawConnection: @unchecked Sendable {
         if var size = receiveBufferSize.map(Int32.init) {
             setsockopt(socketDescriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        inet_pton(AF_INET, host, &address.sin_addr)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(socketDescriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        let connected: Int32
+        if family == AF_INET6 {
+            var address = sockaddr_in6()
+            address.sin6_family = sa_family_t(AF_INET6)
+            address.sin6_port = in_port_t(UInt16(port).bigEndian)
+            inet_pton(AF_INET6, host, &address.sin6_addr)
+            connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(socketDescriptor, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                }
+            }
+        } else {
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            inet_pton(AF_INET, host, &address.sin_addr)
+            connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(socketDescriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
             }
         }
         guard connected == 0 else {
