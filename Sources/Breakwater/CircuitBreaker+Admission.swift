@@ -39,7 +39,8 @@ extension CircuitBreaker {
     }
 
     private func reject(_ error: CircuitBreakerError) -> Admission {
-        withObservers { $0.notify(self, didRecord: .rejected, duration: .zero) }
+        // `.nanoseconds(0)` folds to a constant; `Duration.zero` is a call into the standard library.
+        withObservers { $0.notify(self, didRecord: .rejected, duration: .nanoseconds(0)) }
         return .rejected(error)
     }
 

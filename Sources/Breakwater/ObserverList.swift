@@ -5,30 +5,37 @@
 /// still be reading the old list, and reading without retaining is what keeps the call path free
 /// of shared reference counting. Adding and removing observers is setup work; each change keeps
 /// one small array.
-final class ObserverList: Sendable {
+final class ObserverList: @unchecked Sendable {
     let tokens: [ObserverToken]
     let observers: [any CircuitBreakerObserver]
+    /// Each observer in a box of its concrete type, so that a call reaches it through one
+    /// indirect call, without copying an existential or retaining anything.
+    private let boxes: [ObserverBox]
+    /// ``boxes`` unretained, in memory this list owns and never changes after `init`: reading an
+    /// array would retain its storage, which costs more than calling an observer that does nothing.
+    private let unretainedBoxes: UnsafeMutableBufferPointer<Unmanaged<ObserverBox>>
 
     init(tokens: [ObserverToken], observers: [any CircuitBreakerObserver]) {
         self.tokens = tokens
         self.observers = observers
+        boxes = observers.map { ObserverBox.boxing($0) }
+        unretainedBoxes = .allocate(capacity: boxes.count)
+        _ = unretainedBoxes.initialize(from: boxes.map { Unmanaged.passUnretained($0) })
     }
 
-    /// Reaches each observer in place: copying an existential out of the array costs more than
-    /// calling an observer that does nothing.
+    deinit {
+        unretainedBoxes.deallocate()
+    }
+
     func notify(_ breaker: CircuitBreaker, didRecord outcome: CallOutcome, duration: Duration) {
-        observers.withUnsafeBufferPointer { observers in
-            for index in observers.indices {
-                observers[index].circuitBreaker(breaker, didRecord: outcome, duration: duration)
-            }
+        for box in unretainedBoxes {
+            box._withUnsafeGuaranteedRef { $0.record(breaker, outcome, duration) }
         }
     }
 
     func notify(_ breaker: CircuitBreaker, didTransition transition: StateTransition) {
-        observers.withUnsafeBufferPointer { observers in
-            for index in observers.indices {
-                observers[index].circuitBreaker(breaker, didTransition: transition)
-            }
+        for box in unretainedBoxes {
+            box._withUnsafeGuaranteedRef { $0.transition(breaker, transition) }
         }
     }
 
@@ -45,5 +52,32 @@ final class ObserverList: Sendable {
         tokens.remove(at: index)
         observers.remove(at: index)
         return ObserverList(tokens: tokens, observers: observers)
+    }
+}
+
+/// One observer, reached through a class method that its concrete type overrides.
+class ObserverBox: @unchecked Sendable {
+    /// A box for `observer`, of its concrete type.
+    static func boxing(_ observer: some CircuitBreakerObserver) -> ObserverBox {
+        TypedObserverBox(observer)
+    }
+
+    func record(_ breaker: CircuitBreaker, _ outcome: CallOutcome, _ duration: Duration) {}
+    func transition(_ breaker: CircuitBreaker, _ transition: StateTransition) {}
+}
+
+private final class TypedObserverBox<Observer: CircuitBreakerObserver>: ObserverBox, @unchecked Sendable {
+    private let observer: Observer
+
+    init(_ observer: Observer) {
+        self.observer = observer
+    }
+
+    override func record(_ breaker: CircuitBreaker, _ outcome: CallOutcome, _ duration: Duration) {
+        observer.circuitBreaker(breaker, didRecord: outcome, duration: duration)
+    }
+
+    override func transition(_ breaker: CircuitBreaker, _ transition: StateTransition) {
+        observer.circuitBreaker(breaker, didTransition: transition)
     }
 }
