@@ -28,6 +28,11 @@ struct ScrapeMetrics: Sendable {
             help: "Time to render and compress a scrape response.",
             buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1]
         ).labels()
+        // Like promhttp, the codes a healthy listener answers exist from the start, at 0, so the
+        // first 503 is an increase Prometheus sees.
+        for code in ["200", "503"] {
+            _ = try requests.labels(code)
+        }
         responseBytes = try collector.counter(
             name: "breakwater_scrape_response_bytes_total",
             help: "Bytes of scrape response bodies, after compression, by content encoding.",

@@ -59,6 +59,12 @@ final class BreakerSeries: CircuitBreakerObserver {
         windowFailures = try families.windowCalls.labels(circuit + ["failure"])
         windowSlowCalls = try families.windowCalls.labels(circuit + ["slow"])
         stateChangeTimestamp = try families.stateChangeTimestamp.labels(circuit)
+        // The transitions a breaker makes by itself exist from the start, at 0, so that the first
+        // open is an increase Prometheus sees (`increase` needs a sample before it) and not a
+        // series born at 1. Manual transitions appear when they happen.
+        for (from, to) in Self.automaticTransitions {
+            _ = try families.transitions.labels(circuit + [from.description, to.description])
+        }
         if let threshold = breaker.configuration.failureRateThreshold {
             try families.failureRateThreshold.labels(circuit).set(threshold)
         }
@@ -92,6 +98,12 @@ final class BreakerSeries: CircuitBreakerObserver {
             slow.increment()
         }
     }
+
+    /// The transitions of the automatic cycle: closed to open, open to half-open, half-open to
+    /// closed or open.
+    static let automaticTransitions: [(CircuitState, CircuitState)] = [
+        (.closed, .open), (.open, .halfOpen), (.halfOpen, .closed), (.halfOpen, .open),
+    ]
 
     func circuitBreaker(_ breaker: CircuitBreaker, didTransition transition: StateTransition) {
         // A transition between two given states is rare: its series is found when it happens.

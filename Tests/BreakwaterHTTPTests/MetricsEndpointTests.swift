@@ -167,6 +167,7 @@ import Testing
             #expect(text.contains("breakwater_scrape_requests_in_flight 1\n"))
             #expect(text.contains("breakwater_scrape_duration_seconds_count 2\n"))
             #expect(text.contains("breakwater_scrape_response_bytes_total{encoding=\"gzip\"}"))
+            #expect(text.contains("breakwater_scrape_requests_total{code=\"503\"} 0\n"))
         }
     }
 }

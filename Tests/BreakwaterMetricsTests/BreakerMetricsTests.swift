@@ -70,6 +70,19 @@ struct BreakerMetricsTests {
         #expect(lines.contains(#"circuit_breaker_state_change_timestamp_seconds{circuit="payments"} 1.70000001e+09"#))
     }
 
+    @Test("the automatic transitions exist at 0 from the start, so that Prometheus sees the first open as an increase")
+    func automaticTransitionsStartAtZero() throws {
+        try collector.recordMetrics(of: registry)
+        let payments = try registry.breaker(named: "payments")
+        let before = lines
+        for (from, to) in [("closed", "open"), ("open", "half_open"), ("half_open", "closed"), ("half_open", "open")] {
+            #expect(before.contains(#"circuit_breaker_transitions_total{circuit="payments",from="\#(from)",to="\#(to)"} 0"#))
+        }
+        #expect(!before.contains { $0.contains(#"to="forced_open""#) })
+        payments.forceOpen(reason: "maintenance")
+        #expect(lines.contains(#"circuit_breaker_transitions_total{circuit="payments",from="closed",to="forced_open"} 1"#))
+    }
+
     @Test("rates are NaN until the window holds the minimum number of calls; thresholds are exported")
     func ratesAndThresholds() throws {
         try collector.recordMetrics(of: registry)
