@@ -150,12 +150,7 @@ import Testing
         )
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run() }
-            var port: Int?
-            for _ in 0..<250 where port == nil {
-                port = server.localAddress?.port
-                if port == nil { try await Task.sleep(for: .milliseconds(20)) }
-            }
-            let boundPort = try #require(port)
+            let boundPort = try await boundPort(of: server)
             #expect(try await request("/metrics", port: boundPort).status == 200)
             await server.stop()
             try await group.next()

@@ -84,12 +84,7 @@ import Testing
         let group = ServiceGroup(services: [server], logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
-            var port: Int?
-            for _ in 0..<250 where port == nil {
-                port = server.localAddress?.port
-                if port == nil { try await Task.sleep(for: .milliseconds(20)) }
-            }
-            let boundPort = try #require(port)
+            let boundPort = try await boundPort(of: server)
             async let inFlight = request("/metrics", port: boundPort)
             #expect(try await offloaded { gate.waitForHeldScrape() })
             await group.triggerGracefulShutdown()

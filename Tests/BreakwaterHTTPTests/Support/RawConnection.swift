@@ -62,21 +62,13 @@ final class RawConnection: @unchecked Sendable {
             address.sin6_family = sa_family_t(AF_INET6)
             address.sin6_port = in_port_t(UInt16(port).bigEndian)
             inet_pton(AF_INET6, host, &address.sin6_addr)
-            connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(socketDescriptor, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
-                }
-            }
+            connected = Self.connect(socketDescriptor, to: address)
         } else {
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = in_port_t(UInt16(port).bigEndian)
             inet_pton(AF_INET, host, &address.sin_addr)
-            connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(socketDescriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
+            connected = Self.connect(socketDescriptor, to: address)
         }
         guard connected == 0 else {
             let code = errno
@@ -86,6 +78,15 @@ final class RawConnection: @unchecked Sendable {
     }
 
     private var isOpen = true
+
+    /// `connect(2)` with a `sockaddr_in` or `sockaddr_in6`.
+    private static func connect<Address>(_ socket: Int32, to address: Address) -> Int32 {
+        withUnsafePointer(to: address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(socket, $0, socklen_t(MemoryLayout<Address>.size))
+            }
+        }
+    }
 
     deinit {
         close()

@@ -60,3 +60,13 @@ func wideCollector(series: Int) throws -> MetricsCollector {
     }
     return collector
 }
+
+/// The port of a server started by `run()` in another task, once it is bound (within 5 seconds).
+func boundPort(of server: MetricsServer) async throws -> Int {
+    let deadline = ContinuousClock.now + .seconds(5)
+    while ContinuousClock.now < deadline {
+        if let port = server.localAddress?.port { return port }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    throw RawConnectionError(description: "the server did not bind within 5 seconds")
+}
