@@ -29,6 +29,9 @@ struct BreakwaterDemo: AsyncParsableCommand {
     @Option(help: "How the dependencies behave: \(Scenario.allCases.map(\.rawValue).joined(separator: ", ")).")
     var scenario: Scenario = .outage
 
+    @Option(help: "Times the scenario's script runs (a minute each for outage, 10 seconds for flapping) before the dependencies stay healthy; 0 repeats it until the end.")
+    var outageCycles: Int = 0
+
     @Option(help: "Extra synthetic circuits, to try Breakwater at scale.")
     var circuits: Int = 0
 
@@ -43,6 +46,7 @@ struct BreakwaterDemo: AsyncParsableCommand {
             throw ValidationError("--metrics-user and --metrics-password-file go together")
         }
         guard (0...100_000).contains(circuits) else { throw ValidationError("--circuits must be from 0 to 100000") }
+        guard outageCycles >= 0 else { throw ValidationError("--outage-cycles must be 0 or more") }
         guard duration >= 0, duration.isFinite else { throw ValidationError("--duration must be 0 or more seconds") }
         guard rate > 0, rate <= 10_000 else { throw ValidationError("--rate must be above 0 and at most 10000") }
     }
@@ -74,12 +78,13 @@ struct BreakwaterDemo: AsyncParsableCommand {
         let address = try await server.start()
         let shown = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : address.ipAddress.map { $0.contains(":") ? "[\($0)]" : $0 } ?? host
         let base = "http://\(shown):\(address.port ?? port)"
-        printLine("breakwater-demo: scenario \(scenario.rawValue), \(dependencies.count + synthetic.count) circuits; Ctrl-C stops it")
+        let repeats = outageCycles == 0 ? "" : ", script run \(outageCycles) time\(outageCycles == 1 ? "" : "s") then healthy"
+        printLine("breakwater-demo: scenario \(scenario.rawValue)\(repeats), \(dependencies.count + synthetic.count) circuits; Ctrl-C stops it")
         printLine("breakwater-demo: scrape \(base)/metrics, status page \(base)/, JSON \(base)/circuits")
 
         let traffic = Traffic(
             scenario: scenario, dependencies: dependencies, synthetic: synthetic,
-            start: clock.now, clock: clock, callsPerSecond: rate)
+            start: clock.now, clock: clock, callsPerSecond: rate, cycles: outageCycles)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [.init(service: traffic)],

@@ -8,8 +8,20 @@ enum Scenario: String, CaseIterable, Sendable {
     /// Payments fails for 5 seconds in every 10: its circuit keeps opening and closing.
     case flapping
 
-    /// The dependency's behaviour `elapsed` seconds into the run.
-    func health(of dependency: String, at elapsed: Double) -> Health {
+    /// The length of one repetition of the script, in seconds.
+    var cycle: Double {
+        switch self {
+        case .steady, .outage: 60
+        case .flapping: 10
+        }
+    }
+
+    /// The dependency's behaviour `elapsed` seconds into the run. With `cycles` above 0 the script
+    /// runs that many times, then every dependency stays healthy, as in `steady`.
+    func health(of dependency: String, at elapsed: Double, cycles: Int = 0) -> Health {
+        if cycles > 0, elapsed >= Double(cycles) * cycle {
+            return Scenario.steady.health(of: dependency, at: elapsed)
+        }
         let second = elapsed.truncatingRemainder(dividingBy: 60)
         switch (self, dependency) {
         case (.outage, "payments") where (10..<30).contains(second):

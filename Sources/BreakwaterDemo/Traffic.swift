@@ -9,6 +9,8 @@ struct Traffic: Service {
     let start: BreakerInstant
     let clock: SystemClock
     let callsPerSecond: Double
+    /// How many times the scenario's script runs before the dependencies stay healthy; 0: forever.
+    let cycles: Int
 
     struct SimulatedFailure: Error {}
 
@@ -47,7 +49,7 @@ struct Traffic: Service {
 
     private func call(_ breaker: CircuitBreaker) async {
         let elapsed = start.duration(to: clock.now) / .seconds(1)
-        let health = scenario.health(of: breaker.name, at: elapsed)
+        let health = scenario.health(of: breaker.name, at: elapsed, cycles: cycles)
         _ = try? await breaker.run {
             try await Task.sleep(for: .seconds(health.latency * Double.random(in: 0.5...1.5)))
             if Double.random(in: 0..<1) < health.failureRate { throw SimulatedFailure() }
