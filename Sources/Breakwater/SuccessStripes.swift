@@ -10,8 +10,8 @@ import Darwin
 
 /// Successes of a healthy circuit with a time-based window, counted without the breaker's lock.
 ///
-/// A success that is not slow cannot trip a closed circuit whose run of failures is zero; it only
-/// adds to the calls of the window's current slice. Recording it under the lock would make every
+/// While the circuit is healthy (see ``CircuitBreakerStateMachine/isQuiet``), a success that is
+/// not slow cannot trip it; it only adds to the calls of the window's newest slice. Recording it under the lock would make every
 /// call of a time-based window write the lock's cache line, and two cores would take turns on it.
 /// Instead each thread adds to one of eight counters, each on a cache line of its own, which it
 /// picks the first time it counts. Whoever takes the lock first moves the counts into the window
@@ -47,8 +47,9 @@ final class SuccessStripes: Sendable {
     @inline(__always)
     func add(generation: UInt64, endedAt end: Int64) -> Bool {
         let slice = primedSlice.load(ordering: .relaxed)
+        guard slice != .min else { return false }
         let start = slice &* sliceWidth
-        guard end >= start, end - start < sliceWidth else { return false }
+        guard end >= start, end &- start < sliceWidth else { return false }
         let expected = Self.tag(generation: generation, slice: slice)
         return cells.withCell(Self.cellIndex()) { cell in
             var value = cell.load(ordering: .relaxed)

@@ -189,6 +189,18 @@ struct ModelScenario: Sendable, CustomTestStringConvertible {
             baseSeed: 0x1008
         ),
         ModelScenario(
+            name: "failure rate over slices of an odd number of nanoseconds",
+            configuration: CircuitBreakerConfiguration(
+                failureRateThreshold: 0.5,
+                slowCallDurationThreshold: .milliseconds(100),
+                slidingWindow: .timeBased(duration: .seconds(1), buckets: 3),
+                minimumNumberOfCalls: 4,
+                openDuration: .fixed(.milliseconds(500)),
+                permittedCallsInHalfOpen: 3
+            ),
+            baseSeed: 0x100D
+        ),
+        ModelScenario(
             name: "thresholds at the edges: failure rate 0, slow-call rate 1",
             configuration: CircuitBreakerConfiguration(
                 failureRateThreshold: 0,
