@@ -44,6 +44,7 @@ import urllib.parse
 import urllib.request
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.dont_write_bytecode = True  # leave no __pycache__ in the repository
 sys.path.insert(0, os.path.join(REPO, "Grafana"))
 import check_dashboard  # noqa: E402  (the repository's own dashboard checker)
 
