@@ -42,6 +42,8 @@ struct RawResponse: Sendable {
 final class RawConnection: @unchecked Sendable {
     fileprivate let socketDescriptor: Int32
     private var received: [UInt8] = []
+    /// Whether the server reset the connection rather than closing it.
+    private(set) var wasReset = false
 
     /// Connects to `host:port`, an IPv4 or IPv6 literal; every later read or write waits at most
     /// `timeout`. A `receiveBufferSize` keeps the kernel from growing the receive window, so a
@@ -166,7 +168,9 @@ final class RawConnection: @unchecked Sendable {
                 searchFrom = received.count - marker.count + 1
             }
             guard try readMore() else {
-                throw RawConnectionError(description: "connection closed before a complete head; got \(received.count) bytes")
+                throw RawConnectionError(
+                    description: "connection \(wasReset ? "reset" : "closed") before a complete head; got \(received.count) bytes"
+                )
             }
         }
     }
@@ -187,7 +191,11 @@ final class RawConnection: @unchecked Sendable {
             received.append(contentsOf: chunk[..<count])
             return true
         }
-        if count == 0 || errno == ECONNRESET { return false }
+        if count == 0 { return false }
+        if errno == ECONNRESET {
+            wasReset = true
+            return false
+        }
         throw RawConnectionError(description: errno == EAGAIN ? "read timed out" : "recv failed: errno \(errno)")
     }
 }
