@@ -73,9 +73,10 @@ final class RawConnection: @unchecked Sendable {
             connected = Self.connect(socketDescriptor, to: address)
         }
         guard connected == 0 else {
-            let code = errno
-            Glibc.close(socketDescriptor)
-            throw RawConnectionError(description: "connect to \(host):\(port) failed: errno \(code)")
+            // No close here: every stored property is set, so `deinit` runs on this throw and
+            // closes the socket. Closing it here too would close whatever socket took its number
+            // meanwhile, the server's or another test's.
+            throw RawConnectionError(description: "connect to \(host):\(port) failed: errno \(errno)")
         }
     }
 
@@ -96,7 +97,7 @@ final class RawConnection: @unchecked Sendable {
 
     /// Closes the connection from this side.
     func close() {
-        if isOpen {
+        if isOpen && socketDescriptor >= 0 {
             Glibc.close(socketDescriptor)
             isOpen = false
         }
