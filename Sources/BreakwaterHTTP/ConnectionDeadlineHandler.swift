@@ -158,12 +158,3 @@ final class RequestBytesMarker: ChannelInboundHandler, RemovableChannelHandler {
         context.fireChannelRead(data)
     }
 }
-
-extension TimeAmount {
-    /// The same span in NIO's nanoseconds, saturating for spans beyond about 292 years.
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        self = overflow ? .nanoseconds(.max) : .nanoseconds(whole &+ attoseconds / 1_000_000_000)
-    }
-}

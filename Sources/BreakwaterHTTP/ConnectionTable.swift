@@ -28,11 +28,6 @@ final class ConnectionTable: Sendable {
         self.maximum = maximum
     }
 
-    /// The connections open now.
-    var count: Int {
-        state.withLock { $0.channels.count }
-    }
-
     /// Adds `channel` and arranges its removal when it closes; returns `false`, adding nothing,
     /// when the table is full or the server is shutting down.
     func admit(_ channel: any Channel) -> Bool {

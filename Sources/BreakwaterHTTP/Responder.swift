@@ -29,8 +29,7 @@ final class Responder: Sendable {
     /// The response to `request`, whose body (if any) has been read and discarded. `scratch`
     /// holds the connection's reusable render buffer and compressor.
     func respond(to request: HTTPRequestHead, scratch: ScrapeScratch) -> Response {
-        let path = request.uri.utf8.split(separator: UInt8(ascii: "?"), maxSplits: 1, omittingEmptySubsequences: false)
-            .first.map { Substring($0) } ?? ""
+        let path = request.uri.prefix { $0 != "?" }
         let isMetricsPath = path == configuration.metricsPath
         let response = route(request, path: path, isMetricsPath: isMetricsPath, scratch: scratch)
         if isMetricsPath {
