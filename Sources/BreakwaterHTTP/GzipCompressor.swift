@@ -1,14 +1,14 @@
-// gzip for scrape responses, through the system zlib. An exposition is rendered whole before it
-// is sent, so each body is compressed in one deflate call straight into the response buffer.
+// gzip for responses, through the system zlib. A body is compressed piece by piece as it is
+// rendered, straight into the response buffer, which grows with the compressed size only.
 
 import CZlib
 import NIOCore
 
-/// Compresses whole bodies to gzip, one at a time, reusing one zlib stream.
+/// Compresses bodies to gzip, one at a time, on one zlib stream.
 ///
-/// One compressor belongs to one connection and serves its requests in turn: zlib allocates
-/// the stream's window and hash tables (about 256 KiB at memory level 8) once, in `init`, and
-/// ``compress(_:into:)`` only resets them. Not `Sendable`: a zlib stream has no locking.
+/// zlib allocates the stream's window and hash tables (about 256 KiB at memory level 8) once, in
+/// `init`, and ``reset()`` only clears them, so one compressor can serve body after body. Not
+/// `Sendable`: a zlib stream has no locking.
 final class GzipCompressor {
     /// The zlib stream, on the heap because zlib's internal state points back at it: the
     /// `z_stream` must never move, which a stored struct property does not promise.
@@ -50,48 +50,33 @@ final class GzipCompressor {
         stream.deallocate()
     }
 
-    /// Appends `input`, compressed as one gzip member, to `buffer`'s writable bytes.
+    /// Starts a new gzip member: the ``append(_:to:)`` calls that follow compress its content, and
+    /// ``finish(into:)`` ends it. Resetting keeps zlib's allocated state, which is the point of
+    /// reuse, and cleans a stream that an earlier failure left mid-member.
+    func reset() throws(GzipError) {
+        let code = deflateReset(stream)
+        guard code == Z_OK else { throw GzipError(code: code, stream: stream) }
+    }
+
+    /// Compresses `input` as the next piece of the member, appending what zlib emits to `buffer`,
+    /// which grows as needed. zlib keeps up to a block of input to itself until more arrives or
+    /// the member finishes.
+    func append(_ input: UnsafeRawBufferPointer, to buffer: inout ByteBuffer) throws(GzipError) {
+        try deflate(input, flush: Z_NO_FLUSH, into: &buffer)
+    }
+
+    /// Ends the member: appends what zlib still holds and the gzip trailer to `buffer`.
+    func finish(into buffer: inout ByteBuffer) throws(GzipError) {
+        try deflate(UnsafeRawBufferPointer(start: nil, count: 0), flush: Z_FINISH, into: &buffer)
+    }
+
+    /// Appends `input`, compressed as one whole gzip member, to `buffer`.
     ///
-    /// Reserves zlib's worst-case size for `input` (`deflateBound`) and deflates in a single
-    /// `Z_FINISH` call directly into the buffer, so nothing but the buffer's growth allocates.
-    /// On failure `buffer` keeps its readable bytes unchanged.
-    ///
-    /// - Throws: ``GzipError`` when the compressed body could exceed what a ``ByteBuffer`` holds
-    ///   (4 GiB), or when zlib reports an error.
+    /// - Throws: ``GzipError`` when zlib reports an error; `buffer` may then hold part of a member.
     func compress(_ input: UnsafeRawBufferPointer, into buffer: inout ByteBuffer) throws(GzipError) {
-        // Reset first rather than after, so a stream left mid-body by an earlier failure is
-        // clean too. Resetting keeps the allocated state, which is the point of reuse.
-        let resetCode = deflateReset(stream)
-        guard resetCode == Z_OK else { throw GzipError(code: resetCode, stream: stream) }
-
-        let bound = deflateBound(stream, uLong(input.count))
-        // avail_in and avail_out are 32-bit, and a ByteBuffer's indices are too.
-        guard input.count <= UInt32.max, bound <= UInt32.max else {
-            throw GzipError(
-                code: Z_BUF_ERROR,
-                message: "\(input.count) bytes may compress to \(bound), more than a buffer holds (4 GiB)"
-            )
-        }
-
-        var code = Z_OK
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: Int(bound)) { output in
-            // zlib's next_in is not const-qualified, but deflate only reads through it.
-            stream.pointee.next_in = input.baseAddress.map {
-                UnsafeMutablePointer(mutating: $0.assumingMemoryBound(to: Bytef.self))
-            }
-            stream.pointee.avail_in = uInt(input.count)
-            stream.pointee.next_out = output.baseAddress?.assumingMemoryBound(to: Bytef.self)
-            stream.pointee.avail_out = uInt(min(output.count, Int(UInt32.max)))
-            code = deflate(stream, Z_FINISH)
-            let written = output.count - Int(stream.pointee.avail_out)
-            // Leave no pointers into memory that is not ours once this closure returns.
-            stream.pointee.next_in = nil
-            stream.pointee.next_out = nil
-            return code == Z_STREAM_END ? written : 0
-        }
-        // With at least deflateBound bytes of room, Z_FINISH completes in one call; anything
-        // else is an error, or zlib breaking its promise.
-        guard code == Z_STREAM_END else { throw GzipError(code: code, stream: stream) }
+        try reset()
+        try append(input, to: &buffer)
+        try finish(into: &buffer)
     }
 
     /// Appends `input`, compressed as one gzip member, to `buffer`; see ``compress(_:into:)``.
@@ -100,6 +85,47 @@ final class GzipCompressor {
         try input.withUnsafeBufferPointer { (elements) throws(GzipError) in
             try compress(UnsafeRawBufferPointer(elements), into: &buffer)
         }
+    }
+
+    /// The least room given to zlib for each call: enough for a deflate block's worth of output,
+    /// small beside a response.
+    private static let minimumRoom = 16_384
+
+    /// Feeds `input` to zlib with `flush` and appends its output to `buffer` until zlib has taken
+    /// all the input and, for `Z_FINISH`, ended the member.
+    private func deflate(_ input: UnsafeRawBufferPointer, flush: Int32, into buffer: inout ByteBuffer) throws(GzipError) {
+        // avail_in is 32-bit; the pieces a render hands over are far smaller.
+        guard input.count <= UInt32.max else {
+            throw GzipError(code: Z_BUF_ERROR, message: "a piece of \(input.count) bytes is more than zlib takes at once")
+        }
+        // zlib's next_in is not const-qualified, but deflate only reads through it.
+        stream.pointee.next_in = input.baseAddress.map {
+            UnsafeMutablePointer(mutating: $0.assumingMemoryBound(to: Bytef.self))
+        }
+        stream.pointee.avail_in = uInt(input.count)
+        // Leave no pointer into memory that is not ours once this returns.
+        defer { stream.pointee.next_in = nil }
+        var code = Z_OK
+        var outputFilled = false
+        repeat {
+            // A ByteBuffer holds at most 4 GiB; refuse rather than let it trap.
+            guard buffer.writerIndex <= Int(UInt32.max) - Self.minimumRoom * 2 else {
+                throw GzipError(code: Z_BUF_ERROR, message: "the compressed body would exceed 4 GiB")
+            }
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.minimumRoom) { output in
+                let room = min(output.count, Int(UInt32.max))
+                stream.pointee.next_out = output.baseAddress?.assumingMemoryBound(to: Bytef.self)
+                stream.pointee.avail_out = uInt(room)
+                code = CZlib.deflate(stream, flush)
+                stream.pointee.next_out = nil
+                outputFilled = stream.pointee.avail_out == 0
+                return room - Int(stream.pointee.avail_out)
+            }
+            // Z_BUF_ERROR only says no progress was possible this call, which more room cures.
+            guard code == Z_OK || code == Z_STREAM_END || code == Z_BUF_ERROR else {
+                throw GzipError(code: code, stream: stream)
+            }
+        } while outputFilled || (flush == Z_FINISH && code != Z_STREAM_END)
     }
 }
 

@@ -4,86 +4,89 @@ import NIOHTTP1
 
 /// One accepted connection, as the server's accept loop receives it.
 struct Connection: Sendable {
-    /// The connection wrapped for async use; `nil` when the server was full or shutting down, and
-    /// the connection is being closed unanswered.
+    /// The connection wrapped for async use; `nil` when the server was full of busy connections or
+    /// shutting down, and the connection is being closed unanswered.
     var channel: HTTPConnectionChannel?
+    /// Requests handed to the async side and not yet taken by the responder.
+    var pending: PendingRequests
 }
 
 extension MetricsServer {
-    /// Sets up a new connection's pipeline, on its event loop: raw bytes are marked for the read
-    /// deadline, decoded with the configured head limit, pipelined one request at a time, protocol
-    /// errors answered, and slow clients cut off.
+    /// How long a closing connection reads and drops what its client still sends, so that the
+    /// client reads its last response rather than a reset.
+    static let lingerTimeout = TimeAmount.seconds(2)
+
+    /// Sets up a new connection's pipeline, on its event loop: raw bytes pass a gate that can drop
+    /// them, are decoded within the head limit, and become whole requests under the connection's
+    /// rules (``HTTPConnectionHandler``).
     func makeConnection(_ channel: any Channel) throws -> Connection {
-        let pipeline = channel.pipeline.syncOperations
-        guard connections.admit(channel) else {
-            logger.debug("metrics server full or shutting down; closing a new connection")
+        let pending = PendingRequests()
+        guard connections.admit(channel, now: channel.eventLoop.now) else {
+            logger.debug("metrics server shutting down or every connection busy; closing a new connection")
             // At once: a connection accepted as the listener closes is never registered, so it
             // would never become active to be closed later.
             channel.close(promise: nil)
-            return Connection(channel: nil)
+            return Connection(channel: nil, pending: pending)
         }
         var limits = NIOHTTPDecoderLimitConfiguration()
         limits.maxHeaderListSize = configuration.maximumRequestHeadSize
         limits.maxHeaderFieldSize = configuration.maximumRequestHeadSize
         limits.maxHeaderFieldCount = 256
-        try pipeline.addHandler(RequestBytesMarker())
-        try pipeline.configureHTTPServerPipeline(
-            withErrorHandling: false,
-            withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
-            withDecoderLimitConfiguration: limits
-        )
-        try pipeline.addHandler(ProtocolErrorResponder())
+        let gate = InboundGate()
+        let key = ObjectIdentifier(channel)
+        let connections = self.connections
+        let pipeline = channel.pipeline.syncOperations
+        try pipeline.addHandler(gate)
+        try pipeline.addHandler(HTTPResponseEncoder(configuration: HTTPResponseEncoder.Configuration()))
+        // The decoder holds at most a head and one read: past that it has stopped parsing (a
+        // request to switch protocols), and the bytes would pile up.
         try pipeline.addHandler(
-            ConnectionDeadlineHandler(
-                readTimeout: configuration.readTimeout,
-                idleTimeout: configuration.idleTimeout,
-                writeTimeout: configuration.writeTimeout
+            ByteToMessageHandler(
+                HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: limits),
+                maximumBufferSize: configuration.maximumRequestHeadSize + 65_536
             )
+        )
+        try pipeline.addHandler(
+            HTTPConnectionHandler(
+                limits: HTTPConnectionHandler.Limits(
+                    readTimeout: TimeAmount(configuration.readTimeout),
+                    idleTimeout: TimeAmount(configuration.idleTimeout),
+                    writeTimeout: TimeAmount(configuration.writeTimeout),
+                    lingerTimeout: Self.lingerTimeout,
+                    maximumPipelinedRequests: configuration.maximumPipelinedRequests
+                ),
+                gate: gate,
+                pending: pending,
+                now: channel.eventLoop.now
+            ) { phase, now in
+                connections.update(key, to: phase, at: now)
+            }
         )
         let wrapped = try HTTPConnectionChannel(wrappingChannelSynchronously: channel)
         connections.hold(wrapped)
-        return Connection(channel: wrapped)
+        return Connection(channel: wrapped, pending: pending)
     }
 
-    /// Answers the connection's requests in order until the client closes it, asks for it to be
-    /// closed, or the server shuts down.
-    func handle(_ channel: HTTPConnectionChannel) async {
-        let scratch = ScrapeScratch()
+    /// Answers the connection's requests in order until it takes no more, then waits until it has
+    /// written its last response and closed.
+    func handle(_ channel: HTTPConnectionChannel, pending: PendingRequests) async {
         do {
             try await channel.executeThenClose { inbound, outbound in
-                var request: HTTPRequestHead?
-                for try await part in inbound {
-                    switch part {
-                    case .head(let head):
-                        request = head
-                    case .body:
-                        continue
-                    case .end:
-                        guard let head = request else { continue }
-                        request = nil
-                        let response = responder.respond(to: head, scratch: scratch)
-                        try await write(response, to: outbound)
-                        if !response.keepAlive {
-                            // Half-close after the response is on the wire: a full close now
-                            // would drop what the socket has not taken yet.
-                            try await channel.channel.close(mode: .output)
-                            return
-                        }
-                    }
+                // The body of the last response, kept only while requests wait behind it: a
+                // pipelined request that arrived before its render began is answered with it.
+                var previous: RenderedBody?
+                for try await request in inbound {
+                    pending.take()
+                    let (response, body) = await responder.respond(to: request, reusing: previous)
+                    try await outbound.write(response)
+                    previous = pending.isEmpty ? nil : body ?? previous
                 }
+                // The connection closes itself once its last response is written; closing it
+                // here could cut that response short.
+                try await channel.channel.closeFuture.get()
             }
         } catch {
             logger.trace("metrics connection ended: \(error)")
-        }
-    }
-
-    private func write(
-        _ response: Response, to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
-    ) async throws {
-        if let body = response.body {
-            try await outbound.write(contentsOf: [.head(response.head), .body(.byteBuffer(body)), .end(nil)])
-        } else {
-            try await outbound.write(contentsOf: [.head(response.head), .end(nil)])
         }
     }
 }

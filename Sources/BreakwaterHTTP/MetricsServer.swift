@@ -32,6 +32,9 @@ public final class MetricsServer: Service, Sendable {
     let connections: ConnectionTable
     let logger: Logger
     private let eventLoopGroup: any EventLoopGroup
+    /// Where bodies are rendered and compressed: threads of the server's own, so that a large
+    /// exposition never holds up the application's async work.
+    private let renderingThreads: NIOThreadPool
     private let lifecycle = Guarded(Lifecycle.idle)
 
     private enum Lifecycle {
@@ -55,11 +58,27 @@ public final class MetricsServer: Service, Sendable {
     ) throws(MetricsServerError) {
         try configuration.validate()
         self.configuration = configuration
+        let metrics: ScrapeMetrics
         do {
-            self.responder = try Responder(configuration: configuration, collector: collector, registry: registry)
+            metrics = try ScrapeMetrics(collector: collector)
         } catch {
             throw .selfMetricsConflict(error)
         }
+        renderingThreads = NIOThreadPool(numberOfThreads: Self.renderingThreadCount)
+        let bodies = BodyRenderer(
+            collector: collector,
+            registry: registry,
+            metricsPath: configuration.metricsPath,
+            compressionLevel: configuration.compressionLevel
+        )
+        let renderer = SharedRenderer(
+            threadPool: renderingThreads,
+            eventLoop: eventLoopGroup.any(),
+            budget: BodyBudget(maximumBodies: configuration.maximumConcurrentScrapes)
+        ) { key, sizeHint in
+            try bodies.render(key, sizeHint: sizeHint)
+        }
+        self.responder = Responder(configuration: configuration, metrics: metrics, renderer: renderer)
         self.connections = ConnectionTable(maximum: configuration.maximumConnections)
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
@@ -87,7 +106,7 @@ public final class MetricsServer: Service, Sendable {
         } onCancel: {
             self.closeEverything()
         }
-        finish()
+        await finish()
     }
 
     /// Binds and starts serving in the background, for applications without a `ServiceGroup`.
@@ -116,9 +135,13 @@ public final class MetricsServer: Service, Sendable {
         shutDownGracefully()
         if let serving = running.1 {
             await serving.value
-            finish()
+            await finish()
         }
     }
+
+    /// Renders run one at a time per kind of body, so a few threads serve any number of scrapes;
+    /// fewer than the cores leave the application room.
+    private static let renderingThreadCount = max(1, min(2, System.coreCount))
 
     // MARK: Serving
 
@@ -131,12 +154,15 @@ public final class MetricsServer: Service, Sendable {
             guard case .idle = lifecycle else { throw .alreadyStarted }
             lifecycle = .binding
         }
+        renderingThreads.start()
         let serverChannel: ServerChannel
         do {
             serverChannel = try await ServerBootstrap(group: eventLoopGroup)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .serverChannelOption(.backlog, value: 1_024)
                 .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+                // A client's FIN ends its requests, not the connection: it is still answered.
+                .childChannelOption(.allowRemoteHalfClosure, value: true)
                 .bind(host: configuration.host, port: configuration.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try self.makeConnection(channel)
@@ -144,6 +170,7 @@ public final class MetricsServer: Service, Sendable {
                 }
         } catch {
             lifecycle.withLock { $0 = .stopped }
+            try? await renderingThreads.shutdownGracefully()
             logger.error("metrics server cannot bind \(configuration.host):\(configuration.port): \(error)")
             throw error
         }
@@ -167,7 +194,7 @@ public final class MetricsServer: Service, Sendable {
                     for try await connection in accepted {
                         guard let channel = connection.channel, connections.claim(channel) else { continue }
                         group.addTask {
-                            await self.handle(channel)
+                            await self.handle(channel, pending: connection.pending)
                         }
                     }
                 }
@@ -197,8 +224,10 @@ public final class MetricsServer: Service, Sendable {
         connections.closeAll()
     }
 
-    private func finish() {
+    private func finish() async {
         lifecycle.withLock { $0 = .stopped }
+        // Every connection is closed: no render is waited for any more.
+        try? await renderingThreads.shutdownGracefully()
         logger.info("metrics server stopped")
     }
 }

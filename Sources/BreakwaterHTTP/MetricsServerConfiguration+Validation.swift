@@ -7,6 +7,7 @@ extension MetricsServerConfiguration {
         try check("port", port, in: 0...65_535)
         try check("maximumConcurrentScrapes", maximumConcurrentScrapes, in: 1...Int(Int32.max))
         try check("maximumConnections", maximumConnections, in: 1...Int(Int32.max))
+        try check("maximumPipelinedRequests", maximumPipelinedRequests, in: 1...1_024)
         try check("maximumRequestHeadSize", maximumRequestHeadSize, in: Self.requestHeadSizeRange)
         try check("compressionLevel", compressionLevel, in: 1...9)
         try checkPositive("readTimeout", readTimeout)

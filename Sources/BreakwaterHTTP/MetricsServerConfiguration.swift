@@ -14,16 +14,24 @@ public struct MetricsServerConfiguration: Sendable {
     public var port: Int
     /// The path that serves the exposition. Default `/metrics`.
     public var metricsPath: String
-    /// Scrapes rendered at once; one more gets `503 Service Unavailable`. Default 16.
+    /// Responses of the metrics path, the status page and `/circuits` being prepared or written at
+    /// once; one more gets `503 Service Unavailable`. A response holds its place until its last
+    /// byte is written, so this bounds the memory response bodies hold. Default 16.
     public var maximumConcurrentScrapes: Int
-    /// Open connections at once; a connection beyond it is closed as soon as it is accepted.
-    /// Default 512.
+    /// Open connections at once. A connection beyond it takes the place of one that holds no
+    /// work (closing, idle, or still receiving its request, oldest first); when every connection
+    /// is owed or being sent a response, it is closed as soon as it is accepted. Default 512.
     public var maximumConnections: Int
+    /// Requests one connection may have waiting for their answers. A client that pipelines more
+    /// is answered up to this many, then its connection closes; it retries the rest on a new
+    /// one. 1...1,024; default 16.
+    public var maximumPipelinedRequests: Int
     /// The largest request line plus header fields, in bytes; a larger head gets
     /// `431 Request Header Fields Too Large`. 1,024...81,920; default 16,384.
     public var maximumRequestHeadSize: Int
-    /// How long a client may take to send a whole request once its first byte arrived; a client
-    /// that trickles bytes is disconnected. Default 10 seconds.
+    /// How long a client may take to send a whole request once its first byte arrived, and a new
+    /// connection to send its first request; a client that trickles bytes or never sends any is
+    /// disconnected. Default 10 seconds.
     public var readTimeout: Duration
     /// How long a connection may wait for its next request. Default 60 seconds, longer than
     /// Prometheus's default scrape interval so a scraper can keep its connection.
@@ -43,6 +51,7 @@ public struct MetricsServerConfiguration: Sendable {
         metricsPath: String = "/metrics",
         maximumConcurrentScrapes: Int = 16,
         maximumConnections: Int = 512,
+        maximumPipelinedRequests: Int = 16,
         maximumRequestHeadSize: Int = 16_384,
         readTimeout: Duration = .seconds(10),
         idleTimeout: Duration = .seconds(60),
@@ -55,6 +64,7 @@ public struct MetricsServerConfiguration: Sendable {
         self.metricsPath = metricsPath
         self.maximumConcurrentScrapes = maximumConcurrentScrapes
         self.maximumConnections = maximumConnections
+        self.maximumPipelinedRequests = maximumPipelinedRequests
         self.maximumRequestHeadSize = maximumRequestHeadSize
         self.readTimeout = readTimeout
         self.idleTimeout = idleTimeout

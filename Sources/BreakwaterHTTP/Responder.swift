@@ -2,133 +2,104 @@ import Breakwater
 import BreakwaterMetrics
 import NIOCore
 import NIOHTTP1
-import Synchronization
 
-/// Decides the answer to each request: authentication, routing, method, then the metrics, the
-/// status page or the circuits document. Shared by every connection of a server; it touches no
-/// socket, so tests can drive it with request heads alone.
+/// Decides the answer to each request: refusal, authentication, routing, method, then the metrics,
+/// the status page or the circuits document. Shared by every connection of a server; it touches no
+/// socket, and renders nothing itself: bodies come from the ``SharedRenderer``.
 final class Responder: Sendable {
     private let configuration: MetricsServerConfiguration
-    private let collector: MetricsCollector
-    private let registry: CircuitBreakerRegistry?
     private let metrics: ScrapeMetrics
-    private let scrapesInFlight = Atomic<Int>(0)
-    private let allocator = ByteBufferAllocator()
+    private let renderer: SharedRenderer
 
-    init(
-        configuration: MetricsServerConfiguration,
-        collector: MetricsCollector,
-        registry: CircuitBreakerRegistry?
-    ) throws(MetricsRegistrationError) {
+    init(configuration: MetricsServerConfiguration, metrics: ScrapeMetrics, renderer: SharedRenderer) {
         self.configuration = configuration
-        self.collector = collector
-        self.registry = registry
-        self.metrics = try ScrapeMetrics(collector: collector)
+        self.metrics = metrics
+        self.renderer = renderer
     }
 
-    /// The response to `request`, whose body (if any) has been read and discarded. `scratch`
-    /// holds the connection's reusable render buffer and compressor.
-    func respond(to request: HTTPRequestHead, scratch: ScrapeScratch) -> Response {
-        let path = request.uri.prefix { $0 != "?" }
+    /// The response to `request`, whose body (if any) has been read and discarded, and the body
+    /// it sends if it was rendered.
+    ///
+    /// A request pipelined behind another may be answered with the body rendered for that one,
+    /// `previous`, when the render began after the request arrived.
+    func respond(to request: Request, reusing previous: RenderedBody?) async -> (Response, RenderedBody?) {
+        let head = request.head
+        if let refusal = request.refusal {
+            return (.refusing(head, because: refusal), nil)
+        }
+        let path = RequestTarget.path(of: head.uri) ?? ""
         let isMetricsPath = path == configuration.metricsPath
-        let response = route(request, path: path, isMetricsPath: isMetricsPath, scratch: scratch)
+        let (response, body) = await route(request, path: path, isMetricsPath: isMetricsPath, reusing: previous)
         if isMetricsPath {
             metrics.countRequest(status: Int(response.head.status.code))
         }
-        return response
+        return (response, body)
     }
 
-    private func route(_ request: HTTPRequestHead, path: Substring, isMetricsPath: Bool, scratch: ScrapeScratch) -> Response {
+    private func route(
+        _ request: Request, path: Substring, isMetricsPath: Bool, reusing previous: RenderedBody?
+    ) async -> (Response, RenderedBody?) {
+        let head = request.head
         if let credentials = configuration.basicAuthentication,
-            !credentials.authorizes(request.headers.first(name: "authorization"))
+            !credentials.authorizes(head.headers.first(name: "authorization"))
         {
-            return .plain(.unauthorized, for: request, extraHeaders: [("WWW-Authenticate", credentials.challenge)])
+            return (.plain(.unauthorized, for: head, extraHeaders: [("WWW-Authenticate", credentials.challenge)]), nil)
         }
-        let known = isMetricsPath || path == "/" || path == "/circuits"
-        guard known else {
-            return .plain(.notFound, for: request)
+        let content: BodyKey.Content
+        switch path {
+        case _ where isMetricsPath:
+            content = .exposition(ContentNegotiation.expositionFormat(accept: head.headers["accept"]))
+        case "/": content = .statusPage
+        case "/circuits": content = .circuitsDocument
+        default: return (.plain(.notFound, for: head), nil)
         }
-        guard request.method == .GET || request.method == .HEAD else {
-            return .plain(.methodNotAllowed, for: request, extraHeaders: [("Allow", "GET, HEAD")])
+        guard head.method == .GET || head.method == .HEAD else {
+            return (.plain(.methodNotAllowed, for: head, extraHeaders: [("Allow", "GET, HEAD")]), nil)
         }
-        if isMetricsPath {
-            return scrape(request, scratch: scratch)
-        }
-        let circuits = CircuitStatus.all(in: registry, now: SystemClock().unixTime)
-        if path == "/" {
-            let page = StatusPage.html(circuits, metricsPath: configuration.metricsPath)
-            return .text(page, contentType: "text/html; charset=utf-8", for: request)
-        }
-        return .text(CircuitsDocument.json(circuits), contentType: "application/json", for: request)
+        let gzip = ContentNegotiation.acceptsGzip(acceptEncoding: head.headers["accept-encoding"])
+        return await respond(to: request, with: BodyKey(content: content, gzip: gzip), reusing: previous)
     }
 
-    private func scrape(_ request: HTTPRequestHead, scratch: ScrapeScratch) -> Response {
-        guard acquireScrapeSlot() else {
-            return .plain(.serviceUnavailable, for: request, extraHeaders: [("Retry-After", "1")])
-        }
-        defer { scrapesInFlight.subtract(1, ordering: .relaxed) }
-        metrics.inFlight.increment()
-        defer { metrics.inFlight.decrement() }
+    /// A `200` with the body for `key`, which holds its memory until it is written; `503` when a
+    /// render must begin and the memory for bodies is spoken for.
+    private func respond(to request: Request, with key: BodyKey, reusing previous: RenderedBody?) async -> (Response, RenderedBody?) {
+        let head = request.head
+        let ticket = InFlightTicket(metrics.inFlight)
         let started = ContinuousClock.now
-
-        let format = ContentNegotiation.expositionFormat(accept: request.headers[canonicalForm: "accept"].map(String.init))
-        let gzip = ContentNegotiation.acceptsGzip(
-            acceptEncoding: request.headers[canonicalForm: "accept-encoding"].map(String.init)
-        )
-        scratch.exposition.removeAll(keepingCapacity: true)
-        collector.render(format, into: &scratch.exposition)
-        let (body, compressed) = encode(scratch.exposition, gzip: gzip, scratch: scratch)
-        metrics.duration.observe(ContinuousClock.now - started)
-
+        let body: RenderedBody
+        if let previous, previous.answers(key, arrivedAt: request.arrival) {
+            body = previous
+        } else {
+            do {
+                body = try await renderer.body(for: key, arrivedAt: request.arrival)
+            } catch is BodyBudgetExhaustedError {
+                return (.plain(.serviceUnavailable, for: head, extraHeaders: [("Retry-After", "1")]), nil)
+            } catch {
+                return (.plain(.internalServerError, for: head), nil)
+            }
+        }
         var headers: [(String, String)] = [
-            ("Content-Type", format.contentType),
+            ("Content-Type", contentType(of: key.content)),
             ("Vary", "Accept-Encoding, Accept"),
             ("Cache-Control", "no-store"),
         ]
-        if compressed {
+        if key.gzip {
             headers.append(("Content-Encoding", "gzip"))
         }
-        let response = Response(status: .ok, headers: headers, body: body, for: request)
-        metrics.countResponseBytes(response.sendsBody ? body.readableBytes : 0, gzip: compressed)
-        return response
-    }
-
-    /// The body as sent: gzip when the client takes it and zlib succeeds, the text itself otherwise.
-    private func encode(_ exposition: [UInt8], gzip: Bool, scratch: ScrapeScratch) -> (ByteBuffer, compressed: Bool) {
-        if gzip, let compressor = try? scratch.compressor(level: configuration.compressionLevel) {
-            var buffer = allocator.buffer(capacity: 0)
-            if (try? compressor.compress(exposition, into: &buffer)) != nil {
-                return (buffer, true)
-            }
+        var response = Response(status: .ok, headers: headers, body: body.bytes, for: head)
+        response.holds = (body.reservation, ticket)
+        if case .exposition = key.content {
+            metrics.duration.observe(ContinuousClock.now - started)
+            metrics.countResponseBytes(response.sendsBody ? body.bytes.readableBytes : 0, gzip: key.gzip)
         }
-        return (allocator.buffer(bytes: exposition), false)
+        return (response, body)
     }
 
-    private func acquireScrapeSlot() -> Bool {
-        var current = scrapesInFlight.load(ordering: .relaxed)
-        while current < configuration.maximumConcurrentScrapes {
-            let (exchanged, original) = scrapesInFlight.compareExchange(
-                expected: current, desired: current + 1, ordering: .relaxed
-            )
-            if exchanged { return true }
-            current = original
+    private func contentType(of content: BodyKey.Content) -> String {
+        switch content {
+        case .exposition(let format): format.contentType
+        case .statusPage: "text/html; charset=utf-8"
+        case .circuitsDocument: "application/json"
         }
-        return false
-    }
-}
-
-/// What one connection keeps from scrape to scrape so that rendering and compressing allocate
-/// nothing once warm.
-final class ScrapeScratch {
-    /// The rendered exposition, emptied and refilled by each scrape.
-    var exposition: [UInt8] = []
-    private var gzip: GzipCompressor?
-
-    /// The connection's compressor, created on its first gzip scrape.
-    func compressor(level: Int) throws(GzipError) -> GzipCompressor {
-        if let gzip { return gzip }
-        let created = try GzipCompressor(level: level)
-        gzip = created
-        return created
     }
 }

@@ -3,24 +3,28 @@ import NIOHTTP1
 
 /// One response, ready to write: the head with `Content-Length` set, and the body unless the
 /// request was `HEAD`.
-struct Response {
+struct Response: Sendable {
     /// Status and headers.
     var head: HTTPResponseHead
     /// The body; a `HEAD` request gets the headers of the `GET` and no body.
     var body: ByteBuffer?
-    /// Whether the connection stays open after this response.
+    /// Whether the connection may stay open after this response, as far as the request is
+    /// concerned; the connection may still close it.
     var keepAlive: Bool
+    /// What the response keeps alive until it is written: its body's reservation in the shared
+    /// budget, and its count in the in-flight gauge.
+    var holds: (reservation: BodyReservation?, ticket: InFlightTicket?) = (nil, nil)
 
     /// Whether the body goes on the wire.
     var sendsBody: Bool { body != nil }
 
     /// A response to `request` with `body`, its length, and the connection header the request's
     /// HTTP version needs.
-    init(status: HTTPResponseStatus, headers: [(String, String)], body: ByteBuffer, for request: HTTPRequestHead) {
+    init(status: HTTPResponseStatus, headers: [(String, String)], body: ByteBuffer, for request: HTTPRequestHead, keepAlive: Bool? = nil) {
         var fields = HTTPHeaders(headers)
         fields.add(name: "Content-Length", value: String(body.readableBytes))
-        keepAlive = request.isKeepAlive
-        if !keepAlive {
+        self.keepAlive = keepAlive ?? request.isKeepAlive
+        if !self.keepAlive {
             fields.add(name: "Connection", value: "close")
         } else if request.version.major == 1 && request.version.minor == 0 {
             fields.add(name: "Connection", value: "keep-alive")
@@ -39,6 +43,18 @@ struct Response {
             status: status,
             for: request,
             extraHeaders: extraHeaders
+        )
+    }
+
+    /// The answer to a request the connection refused: the status, the reason, and a close.
+    static func refusing(_ request: HTTPRequestHead, because refusal: Refusal) -> Response {
+        Response(
+            status: refusal.status,
+            headers: [("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")]
+                + refusal.extraHeaders.sorted { $0.key < $1.key },
+            body: ByteBuffer(string: "\(refusal.status.code) \(refusal.status.reasonPhrase): \(refusal.reason)\n"),
+            for: request,
+            keepAlive: false
         )
     }
 

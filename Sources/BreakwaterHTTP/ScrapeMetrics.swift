@@ -5,9 +5,10 @@ import BreakwaterMetrics
 struct ScrapeMetrics: Sendable {
     /// Requests to the metrics path, by HTTP status code.
     private let requests: CounterFamily
-    /// Scrapes being rendered right now.
+    /// Responses holding a place under the shared limit: being rendered, waiting for a render, or
+    /// being written.
     let inFlight: Gauge
-    /// Time from a scrape's request to its response body being ready.
+    /// Time from a scrape's routing to its response body being ready, a shared render included.
     let duration: Histogram
     /// Response body bytes sent for scrapes, by content encoding.
     private let responseBytes: CounterFamily
@@ -21,11 +22,11 @@ struct ScrapeMetrics: Sendable {
         )
         inFlight = try collector.gauge(
             name: "breakwater_scrape_requests_in_flight",
-            help: "Scrapes being rendered."
+            help: "Responses of the metrics path, status page and /circuits being rendered or written."
         ).labels()
         duration = try collector.histogram(
             name: "breakwater_scrape_duration_seconds",
-            help: "Time to render and compress a scrape response.",
+            help: "Time to get a scrape's response body: rendering and compressing it, or waiting for a shared render.",
             buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1]
         ).labels()
         // Like promhttp, the codes a healthy listener answers exist from the start, at 0, so the

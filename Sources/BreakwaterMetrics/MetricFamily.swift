@@ -79,11 +79,16 @@ public final class MetricFamily<Series: AnyObject & Sendable>: Sendable {
 
     /// Appends the family in `format`: its help and type, then every series in label order.
     /// A family without series renders nothing, as in client_golang.
-    func render(_ format: ExpositionFormat, into buffer: inout [UInt8]) {
+    ///
+    /// Whenever `buffer` reaches `chunkSize` bytes after a series, `flush` takes its contents.
+    func render(_ format: ExpositionFormat, into buffer: inout [UInt8], chunkSize: Int, flush: (inout [UInt8]) -> Void) {
         guard table.count > 0, let header = headers[format] else { return }
         buffer.append(contentsOf: header)
         table.forEach { series in
             renderSeries(series, nameBytes, &buffer, format)
+            if buffer.count >= chunkSize {
+                flush(&buffer)
+            }
         }
     }
 }

@@ -186,12 +186,43 @@ public final class MetricsCollector: Sendable {
     /// Reuse the buffer from scrape to scrape (`removeAll(keepingCapacity: true)`): once it has
     /// grown to the size of an exposition, rendering allocates nothing per series.
     public func render(_ format: ExpositionFormat, into buffer: inout [UInt8]) {
+        render(format, into: &buffer, chunkSize: .max) { _ in }
+    }
+
+    /// Renders every family in `format` in pieces, handing each to `consume` as soon as it is
+    /// written, so that a response can be compressed or sent while it is rendered and the whole
+    /// text is never held at once.
+    ///
+    /// A piece ends after the first series that brings it to `chunkSize` bytes or more, so each is
+    /// at least `chunkSize` bytes but the last, and exceeds it by at most one series. The pieces
+    /// put together are exactly what ``render(_:into:)`` appends. `consume` runs while a family's
+    /// series are locked: series can be updated meanwhile, but a new series of that family waits.
+    public func render(_ format: ExpositionFormat, chunkSize: Int, _ consume: (UnsafeRawBufferPointer) -> Void) {
+        let chunkSize = max(1, chunkSize)
+        var buffer: [UInt8] = []
+        // Room for a piece and the series that ends it, without growing, for any sensible size.
+        buffer.reserveCapacity(min(chunkSize, 1 << 20) / 4 * 5)
+        withoutActuallyEscaping(consume) { consume in
+            let flush = { (pending: inout [UInt8]) in
+                pending.withUnsafeBytes(consume)
+                pending.removeAll(keepingCapacity: true)
+            }
+            render(format, into: &buffer, chunkSize: chunkSize, flush: flush)
+            if !buffer.isEmpty {
+                flush(&buffer)
+            }
+        }
+    }
+
+    private func render(
+        _ format: ExpositionFormat, into buffer: inout [UInt8], chunkSize: Int, flush: (inout [UInt8]) -> Void
+    ) {
         let (families, hooks) = state.withLock { ($0.families, $0.hooks) }
         for entry in hooks {
             entry.hook()
         }
         for family in families {
-            family.render(format, into: &buffer)
+            family.render(format, into: &buffer, chunkSize: chunkSize, flush: flush)
         }
         if format == .openMetrics {
             buffer.append("# EOF\n")
@@ -214,7 +245,7 @@ public struct CollectHookToken: Sendable, Hashable {
 /// What the collector needs of a family of any series type.
 protocol RenderableFamily: Sendable {
     var descriptor: FamilyDescriptor { get }
-    func render(_ format: ExpositionFormat, into buffer: inout [UInt8])
+    func render(_ format: ExpositionFormat, into buffer: inout [UInt8], chunkSize: Int, flush: (inout [UInt8]) -> Void)
 }
 
 extension MetricFamily: RenderableFamily {}

@@ -124,7 +124,7 @@ import Testing
                 return try connections.map { try $0.readResponse().status }
             }
             #expect(statuses.count == 300)
-            #expect(statuses.allSatisfy { $0 == 200 })
+            #expect(statuses.allSatisfy { $0 == 200 }, "\(statuses)")
             try await expectServerRecovers(port: port)
         }
     }

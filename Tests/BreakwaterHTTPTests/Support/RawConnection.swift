@@ -202,6 +202,12 @@ final class RawConnection: @unchecked Sendable {
 }
 
 extension RawConnection {
+    /// Half-closes the connection: sends FIN and keeps reading, as an HTTP/1.0 tool or a load
+    /// balancer does after its request.
+    func shutDownWriting() {
+        Glibc.shutdown(socketDescriptor, Int32(SHUT_WR))
+    }
+
     /// Makes the next close abortive: the kernel sends RST instead of FIN, as a client that
     /// crashed or lost its network would.
     func resetOnClose() {

@@ -1,0 +1,18 @@
+/// What a connection is doing, as far as making room for a new one is concerned.
+enum ConnectionPhase: Int, Sendable, Comparable {
+    /// Answered, half-closed, and draining what the client still sends: the first to go.
+    case closing
+    /// No request in progress: new and silent, or between keep-alive requests.
+    case idle
+    /// Part of a request has arrived, not all of it: a slow or trickling client.
+    case receiving
+    /// The server owes or is writing a response: never evicted.
+    case busy
+
+    static func < (left: ConnectionPhase, right: ConnectionPhase) -> Bool {
+        left.rawValue < right.rawValue
+    }
+
+    /// Whether a connection in this phase may be closed to make room for a new one.
+    var isEvictable: Bool { self != .busy }
+}
