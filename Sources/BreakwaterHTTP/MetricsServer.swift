@@ -141,7 +141,7 @@ public final class MetricsServer: Service, Sendable {
 
     /// Renders run one at a time per kind of body, so a few threads serve any number of scrapes;
     /// fewer than the cores leave the application room.
-    private static let renderingThreadCount = max(1, min(2, System.coreCount))
+    static let renderingThreadCount = max(1, min(2, System.coreCount))
 
     // MARK: Serving
 

@@ -92,17 +92,30 @@ import Testing
 
     @Test func anIdleConnectionIsClosedAtTheIdleTimeout() async throws {
         try await withServer(configure: { $0.idleTimeout = .milliseconds(200) }) { _, port in
-            let closedAfterResponse = try await offloaded {
+            let (closed, elapsed) = try await offloaded {
                 let connection = try RawConnection(port: port)
                 try connection.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
                 _ = try connection.readResponse()
-                return connection.isClosedByServer()
+                let started = ContinuousClock.now
+                return (connection.isClosedByServer(), ContinuousClock.now - started)
             }
-            let closedSilent = try await offloaded {
-                try RawConnection(port: port).isClosedByServer()
+            #expect(closed)
+            #expect(elapsed < .seconds(5))
+        }
+    }
+
+    @Test func aNewConnectionThatSendsNothingIsClosedAtTheReadTimeout() async throws {
+        try await withServer(configure: {
+            $0.readTimeout = .milliseconds(300)
+            $0.idleTimeout = .seconds(60)
+        }) { _, port in
+            let (closed, elapsed) = try await offloaded {
+                let connection = try RawConnection(port: port)
+                let started = ContinuousClock.now
+                return (connection.isClosedByServer(), ContinuousClock.now - started)
             }
-            #expect(closedAfterResponse)
-            #expect(closedSilent)
+            #expect(closed)
+            #expect(elapsed < .seconds(5))
         }
     }
 
@@ -137,28 +150,25 @@ import Testing
         }
     }
 
-    @Test func connectionsBeyondTheLimitAreClosedAtOnce() async throws {
-        try await withServer(configure: { $0.maximumConnections = 2 }) { server, port in
-            let result = try await offloaded {
+    @Test func aConnectionBeyondTheLimitTakesThePlaceOfTheLongestIdle() async throws {
+        try await withServer(configure: { $0.maximumConnections = 2 }) { _, port in
+            let (firstClosed, secondOpen, thirdStatus) = try await offloaded {
                 let first = try RawConnection(port: port)
-                let second = try RawConnection(port: port)
                 try first.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+                _ = try first.readResponse()
+                let second = try RawConnection(port: port)
                 try second.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
-                let bothServed = try first.readResponse().status == 200 && second.readResponse().status == 200
+                _ = try second.readResponse()
+                // Both are idle now; the first has been idle longer.
                 let third = try RawConnection(port: port)
-                let thirdClosed = third.isClosedByServer()
-                first.close()
-                return (bothServed, thirdClosed)
+                try third.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+                let thirdStatus = try third.readResponse().status
+                try second.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+                return (first.isClosedByServer(), (try? second.readResponse().status) == 200, thirdStatus)
             }
-            #expect(result.0)
-            #expect(result.1)
-            // Once a connection is gone there is room again.
-            var status = 0
-            for _ in 0..<100 where status != 200 {
-                status = (try? await request("/metrics", port: port).status) ?? 0
-                if status != 200 { try await Task.sleep(for: .milliseconds(20)) }
-            }
-            #expect(status == 200)
+            #expect(firstClosed)
+            #expect(secondOpen)
+            #expect(thirdStatus == 200)
         }
     }
 }

@@ -1,0 +1,84 @@
+import BreakwaterMetrics
+import BreakwaterTestSupport
+import Foundation
+import Testing
+@testable import BreakwaterHTTP
+
+/// Connections that hold a place without work cannot lock a scraper out: at the connection limit,
+/// a newcomer takes the place of an idle connection, else of one trickling its request; only
+/// connections owed a response keep theirs.
+@Suite struct LockoutTests {
+    /// A request head cut off before its end, as a client trickling it sends it.
+    static let partialHead = "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: "
+
+    @Test func aScrapeSucceedsWhileAThousandSilentAndAHundredTricklingConnectionsAreHeld() async throws {
+        try await withServer { server, port in
+            let (status, elapsed, census) = try await offloaded {
+                let silent = try (0..<1_000).map { _ in try RawConnection(port: port) }
+                let trickling = try (0..<100).map { _ in try RawConnection(port: port) }
+                for connection in trickling {
+                    try connection.send(Self.partialHead)
+                }
+                for connection in trickling {
+                    try? connection.send("z")
+                }
+                // A scraper, with Prometheus's default scrape timeout.
+                let started = ContinuousClock.now
+                let scraper = try RawConnection(port: port, timeout: .seconds(10))
+                try scraper.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+                let status = try scraper.readResponse().status
+                let elapsed = ContinuousClock.now - started
+                withExtendedLifetime((silent, trickling)) {}
+                return (status, elapsed, server.connections.census)
+            }
+            #expect(status == 200)
+            #expect(elapsed < .seconds(10))
+            // The server stayed within its limit, and the tricklers were not the ones to go.
+            #expect(census.values.reduce(0, +) <= server.configuration.maximumConnections)
+            #expect((census[.receiving] ?? 0) >= 90, "\(census)")
+        }
+    }
+
+    @Test func theLongestIdleConnectionGivesWayBeforeATricklingOne() async throws {
+        try await withServer(configure: { $0.maximumConnections = 4 }) { _, port in
+            let (oldestSilentClosed, tricklersOpen, status) = try await offloaded {
+                let trickling = try (0..<2).map { _ in try RawConnection(port: port, timeout: .seconds(5)) }
+                for connection in trickling {
+                    try connection.send(Self.partialHead)
+                }
+                let silent = try (0..<2).map { _ in try RawConnection(port: port, timeout: .seconds(5)) }
+                let scraper = try RawConnection(port: port, timeout: .seconds(5))
+                try scraper.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+                let status = try scraper.readResponse().status
+                let oldestSilentClosed = silent[0].isClosedByServer()
+                // The tricklers can still finish their requests.
+                var tricklersOpen = true
+                for connection in trickling {
+                    try connection.send("z\r\n\r\n")
+                    tricklersOpen = tricklersOpen && (try? connection.readResponse().status) == 200
+                }
+                return (oldestSilentClosed, tricklersOpen, status)
+            }
+            #expect(status == 200)
+            #expect(oldestSilentClosed)
+            #expect(tricklersOpen)
+        }
+    }
+
+    @Test func connectionsOwedAResponseKeepTheirPlace() async throws {
+        let collector = MetricsCollector(processMetrics: false)
+        let gate = ScrapeGate(on: collector)
+        try await withServer(collector: collector, configure: { $0.maximumConnections = 2 }) { server, port in
+            async let first = request("/metrics", port: port)
+            async let second = request("/metrics", port: port)
+            #expect(try await offloaded { gate.waitForHeldScrape() })
+            let bothBusy = try await SharedRenderTests.eventually { server.connections.census[.busy] == 2 }
+            #expect(bothBusy)
+            let refused = try await offloaded { try RawConnection(port: port, timeout: .seconds(5)).isClosedByServer() }
+            #expect(refused)
+            gate.open()
+            #expect(try await first.status == 200)
+            #expect(try await second.status == 200)
+        }
+    }
+}
