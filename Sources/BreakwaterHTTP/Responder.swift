@@ -8,7 +8,7 @@ import NIOHTTP1
 /// socket, and renders nothing itself: bodies come from the ``SharedRenderer``.
 final class Responder: Sendable {
     private let configuration: MetricsServerConfiguration
-    private let metrics: ScrapeMetrics
+    let metrics: ScrapeMetrics
     private let renderer: SharedRenderer
 
     init(configuration: MetricsServerConfiguration, metrics: ScrapeMetrics, renderer: SharedRenderer) {

@@ -12,13 +12,19 @@ import Testing
     static let partialHead = "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: "
 
     @Test func aScrapeSucceedsWhileAThousandSilentAndAHundredTricklingConnectionsAreHeld() async throws {
-        try await withServer { server, port in
-            let (status, elapsed, census) = try await offloaded {
+        // A read timeout long enough that none of them is cut off before the scrape.
+        try await withServer(configure: { $0.readTimeout = .seconds(120) }) { server, port in
+            let (silent, trickling) = try await offloaded {
                 let silent = try (0..<1_000).map { _ in try RawConnection(port: port) }
                 let trickling = try (0..<100).map { _ in try RawConnection(port: port) }
                 for connection in trickling {
                     try connection.send(Self.partialHead)
                 }
+                return (silent, trickling)
+            }
+            // Held: the server has taken every connection in (the tricklers came last).
+            #expect(try await SharedRenderTests.eventually(within: .seconds(120)) { server.connections.census[.receiving] == 100 })
+            let (status, elapsed, census) = try await offloaded {
                 for connection in trickling {
                     try? connection.send("z")
                 }
@@ -40,14 +46,19 @@ import Testing
     }
 
     @Test func theLongestIdleConnectionGivesWayBeforeATricklingOne() async throws {
-        try await withServer(configure: { $0.maximumConnections = 4 }) { _, port in
-            let (oldestSilentClosed, tricklersOpen, status) = try await offloaded {
-                let trickling = try (0..<2).map { _ in try RawConnection(port: port, timeout: .seconds(5)) }
+        try await withServer(configure: { $0.maximumConnections = 4 }) { server, port in
+            let trickling = try await offloaded {
+                let trickling = try (0..<2).map { _ in try RawConnection(port: port, timeout: .seconds(30)) }
                 for connection in trickling {
                     try connection.send(Self.partialHead)
                 }
-                let silent = try (0..<2).map { _ in try RawConnection(port: port, timeout: .seconds(5)) }
-                let scraper = try RawConnection(port: port, timeout: .seconds(5))
+                return trickling
+            }
+            #expect(try await SharedRenderTests.eventually { server.connections.census[.receiving] == 2 })
+            let silent = try await offloaded { try (0..<2).map { _ in try RawConnection(port: port, timeout: .seconds(30)) } }
+            #expect(try await SharedRenderTests.eventually { server.connections.census[.idle] == 2 })
+            let (oldestSilentClosed, tricklersOpen, status) = try await offloaded {
+                let scraper = try RawConnection(port: port, timeout: .seconds(30))
                 try scraper.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
                 let status = try scraper.readResponse().status
                 let oldestSilentClosed = silent[0].isClosedByServer()
@@ -74,7 +85,7 @@ import Testing
             #expect(try await offloaded { gate.waitForHeldScrape() })
             let bothBusy = try await SharedRenderTests.eventually { server.connections.census[.busy] == 2 }
             #expect(bothBusy)
-            let refused = try await offloaded { try RawConnection(port: port, timeout: .seconds(5)).isClosedByServer() }
+            let refused = try await offloaded { try RawConnection(port: port, timeout: .seconds(30)).isClosedByServer() }
             #expect(refused)
             gate.open()
             #expect(try await first.status == 200)

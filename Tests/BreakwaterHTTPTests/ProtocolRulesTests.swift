@@ -124,7 +124,7 @@ import Testing
     @Test func expect100ContinueIsAnsweredBeforeTheBody() async throws {
         try await withServer { _, port in
             let (interim, final) = try await offloaded {
-                let connection = try RawConnection(port: port, timeout: .seconds(5))
+                let connection = try RawConnection(port: port, timeout: .seconds(30))
                 try connection.send("POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
                 // The client waits for the 100 before it sends its body.
                 let interim = try connection.readResponse(head: true)
@@ -139,7 +139,7 @@ import Testing
     @Test func expect100ContinueBehindAPipelinedRequestComesAfterItsAnswer() async throws {
         try await withServer { _, port in
             let statuses = try await offloaded {
-                let connection = try RawConnection(port: port, timeout: .seconds(5))
+                let connection = try RawConnection(port: port, timeout: .seconds(30))
                 try connection.send(
                     "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
                         + "POST /circuits HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n"

@@ -1,8 +1,10 @@
 // `scrape-target`: a metrics listener serving the breaker metrics of N synthetic circuits, for
 // load tests of /metrics. Scripts/bench-scrape builds it and drives it with wrk.
 //
-//   scrape-target --breakers 1000 --port 9465
+//   scrape-target --breakers 1000 --port 9465 [--probe]
 //
+// It counts its renders in `scrape_target_renders_total`, and with --probe prints how long a
+// trivial async task waits to run while it serves.
 // It serves until SIGINT or SIGTERM, then shuts down gracefully.
 
 import Breakwater
@@ -50,6 +52,9 @@ enum ScrapeTarget {
             logger: Logger(label: "breakwater") { _ in SwiftLogNoOpLogHandler() }
         )
         try collector.recordMetrics(of: registry)
+        // Each render runs the collect hooks once: this counts renders, to show scrapes sharing them.
+        let renders = try collector.counter(name: "scrape_target_renders", help: "Expositions rendered.").labels()
+        collector.addCollectHook { renders.increment() }
         let summary = try SyntheticTraffic.drive(breakers: options.breakers, in: registry)
         logger.info(
             "synthetic circuits ready",
@@ -69,8 +74,9 @@ enum ScrapeTarget {
             ),
             logger: logger
         )
+        let services: [any Service] = options.probe ? [server, HostProbe()] : [server]
         let group = ServiceGroup(
-            services: [server],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )

@@ -1,4 +1,4 @@
-/// The command line of `scrape-target`, parsed by hand: four options do not need a parser.
+/// The command line of `scrape-target`, parsed by hand: five options do not need a parser.
 struct ScrapeTargetOptions {
     /// How many synthetic circuits to serve. 1...100,000; default 100.
     var breakers = 100
@@ -6,18 +6,22 @@ struct ScrapeTargetOptions {
     var port = 9465
     /// The address to bind. Default 127.0.0.1: a load test stays on the machine.
     var host = "127.0.0.1"
-    /// Scrapes rendered at once before the listener answers 503; well above wrk's connections.
+    /// Bodies held at once before the listener answers 503; well above wrk's connections.
     var maximumConcurrentScrapes = 64
+    /// Whether to run ``HostProbe`` beside the listener and print its figures.
+    var probe = false
     /// `--help` was given.
     var showHelp = false
 
     static let usage = """
-        usage: scrape-target [--breakers N] [--port P] [--host ADDRESS] [--max-concurrent-scrapes N]
+        usage: scrape-target [--breakers N] [--port P] [--host ADDRESS] [--max-concurrent-scrapes N] [--probe]
 
           --breakers N                 synthetic circuits to serve, 1...100000 (default 100)
           --port P                     TCP port, 0...65535; 0 picks a free one (default 9465)
           --host ADDRESS               address to bind (default 127.0.0.1)
-          --max-concurrent-scrapes N   scrapes rendered at once, 1...4096 (default 64)
+          --max-concurrent-scrapes N   bodies held at once, 1...4096 (default 64)
+          --probe                      measure how long a trivial async task waits to run, and
+                                       print it every 5 s ("probe: ...")
 
         Serves /metrics until SIGINT or SIGTERM.
         """
@@ -28,6 +32,8 @@ struct ScrapeTargetOptions {
             switch option {
             case "--help", "-h":
                 showHelp = true
+            case "--probe":
+                probe = true
             case "--breakers":
                 breakers = try Self.integer(after: option, in: &remaining, allowed: 1...100_000)
             case "--port":
