@@ -44,9 +44,6 @@ final class BodyBudget: Sendable {
         return granted ? BodyReservation(bytes, of: self) : nil
     }
 
-    /// Bytes reserved now.
-    var bytesHeld: Int { state.withLock { $0.bytesHeld } }
-
     fileprivate func settle(from reserved: Int, to actual: Int) {
         state.withLock { state in
             state.bytesHeld += actual - reserved

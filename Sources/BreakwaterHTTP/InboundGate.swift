@@ -17,7 +17,7 @@ final class InboundGate: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     /// Whether bytes are dropped from now on.
-    private(set) var isDiscarding = false
+    private var isDiscarding = false
 
     /// Drops every byte that arrives from now on; the connection reads on, so the peer is never
     /// stalled into sending a reset, and its bytes are freed as they come.

@@ -1,6 +1,7 @@
 import Breakwater
 import BreakwaterMetrics
 import Foundation
+import NIOCore
 import Testing
 @testable import BreakwaterHTTP
 
@@ -71,6 +72,19 @@ import Testing
                 #expect(head.status == 200)
                 #expect(head.body.isEmpty)
                 #expect(head.header("Content-Type") == get.header("Content-Type"))
+            }
+        }
+    }
+
+    @Test func theStatusPageAndTheJSONAreGzippedWhenTheClientTakesIt() async throws {
+        try await withServer { _, port in
+            for path in ["/", "/circuits"] {
+                let response = try await request(path, port: port, headers: [("Accept-Encoding", "gzip")])
+                #expect(response.status == 200)
+                #expect(response.header("Content-Encoding") == "gzip", "\(path)")
+                #expect(response.header("Vary") == "Accept-Encoding, Accept")
+                let text = String(decoding: try gunzip(ByteBuffer(bytes: response.body)), as: UTF8.self)
+                #expect(text.contains(path == "/" ? "<!doctype html>" : "{\"circuits\":"))
             }
         }
     }

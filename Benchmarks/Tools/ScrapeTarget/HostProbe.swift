@@ -14,9 +14,9 @@ struct HostProbe: Service {
     var reportEvery: Duration = .seconds(5)
 
     func run() async throws {
-        var waits: [Duration] = []
-        var reported = ContinuousClock.now
         await cancelWhenGracefulShutdown {
+            var waits: [Duration] = []
+            var reported = ContinuousClock.now
             while !Task.isCancelled {
                 let spawned = ContinuousClock.now
                 let started = await Task { ContinuousClock.now }.value
@@ -33,21 +33,13 @@ struct HostProbe: Service {
 
     private func report(_ sorted: [Duration]) {
         guard let maximum = sorted.last else { return }
-        func milliseconds(_ duration: Duration) -> String {
-            let value = Double(duration.components.seconds) * 1_000 + Double(duration.components.attoseconds) / 1e15
-            return String(Int((value * 100).rounded())).paddedHundredths + " ms"
+        func microseconds(_ duration: Duration) -> String {
+            let (seconds, attoseconds) = duration.components
+            return "\(seconds * 1_000_000 + attoseconds / 1_000_000_000_000) µs"
         }
-        let line = "probe: \(sorted.count) trivial tasks waited p50 \(milliseconds(sorted[sorted.count / 2])), "
-            + "p99 \(milliseconds(sorted[min(sorted.count - 1, sorted.count * 99 / 100)])), max \(milliseconds(maximum))\n"
+        let line = "probe: \(sorted.count) trivial tasks waited p50 \(microseconds(sorted[sorted.count / 2])), "
+            + "p99 \(microseconds(sorted[min(sorted.count - 1, sorted.count * 99 / 100)])), max \(microseconds(maximum))\n"
         var bytes = Array(line.utf8)
         _ = bytes.withUnsafeMutableBytes { write(1, $0.baseAddress, $0.count) }
-    }
-}
-
-extension String {
-    /// Hundredths as a decimal: "1234" → "12.34", "5" → "0.05".
-    fileprivate var paddedHundredths: String {
-        let digits = String(repeating: "0", count: max(0, 3 - count)) + self
-        return digits.dropLast(2) + "." + digits.suffix(2)
     }
 }
