@@ -1,4 +1,5 @@
 import Benchmark
+import Foundation
 
 /// Every benchmark of the suite. Each one runs its call `scaledIterations` times per sample, so the
 /// reported wall clock, CPU time and malloc count are per call.
@@ -23,7 +24,7 @@ extension Benchmark.Configuration {
             scalingFactor: .kilo,
             maxDuration: .seconds(2),
             maxIterations: 1_000_000
-        )
+        ).runningOnceWhenAsked()
     }
 
     /// Calls spread over threads: 1,000,000 calls a sample, so starting a thread costs nothing per call.
@@ -35,6 +36,16 @@ extension Benchmark.Configuration {
             scalingFactor: .mega,
             maxDuration: .seconds(4),
             maxIterations: 200
-        )
+        ).runningOnceWhenAsked()
+    }
+
+    /// This configuration, or, when `BREAKWATER_BENCHMARKS_ONCE` is set (`Scripts/test` sets it),
+    /// one iteration without warm-up: every benchmark runs and is checked, nothing is measured.
+    func runningOnceWhenAsked() -> Self {
+        guard ProcessInfo.processInfo.environment["BREAKWATER_BENCHMARKS_ONCE"] != nil else { return self }
+        var once = self
+        once.warmupIterations = 0
+        once.maxIterations = 1
+        return once
     }
 }

@@ -124,6 +124,6 @@ extension Benchmark.Configuration {
             scalingFactor: .one,
             maxDuration: .seconds(15),
             maxIterations: 300
-        )
+        ).runningOnceWhenAsked()
     }
 }

@@ -147,6 +147,13 @@ final class PrometheusBreakerSeries: CircuitBreakerObserver {
         windowFailures = gauge(BreakerContract.windowCalls, ("kind", "failure"))
         windowSlowCalls = gauge(BreakerContract.windowCalls, ("kind", "slow"))
         stateChangeTimestamp = gauge(BreakerContract.stateChangeTimestamp)
+        // As in Breakwater, the transitions of the automatic cycle exist from the start, at 0.
+        for (from, to) in [(CircuitState.closed, CircuitState.open), (.open, .halfOpen), (.halfOpen, .closed), (.halfOpen, .open)] {
+            _ = registry.makeCounter(
+                descriptor: BreakerContract.transitions.descriptor,
+                labels: [circuit, ("from", from.description), ("to", to.description)]
+            )
+        }
         if let threshold = breaker.configuration.failureRateThreshold {
             gauge(BreakerContract.failureRateThreshold).set(threshold)
         }
