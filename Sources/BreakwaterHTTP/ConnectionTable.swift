@@ -13,7 +13,7 @@ typealias HTTPConnectionChannel = NIOAsyncChannel<Request, Response>
 /// its close, else the longest idle, else the one that has been receiving a request the longest.
 /// Silent or trickling clients therefore cannot lock a scraper out, however many they hold; only
 /// connections the server owes or is writing a response are kept, and those are bounded by
-/// ``ResponseSlots`` and the write timeout.
+/// ``BodyBudget`` and the write timeout.
 ///
 /// That last duty exists because NIO drops a connection it accepted while the server channel was
 /// closing, and a dropped `NIOAsyncChannel` whose writer was never finished stops the process. The

@@ -15,9 +15,11 @@ import NIOHTTP1
 ///   requests it may idle for the idle timeout; from the first byte of a request, the whole
 ///   request must arrive within the read timeout; while a response is unwritten, the write timeout
 ///   alone applies, so a client that stops reading cannot escape it by sending more.
-/// - Ending: after the last response the output is half-closed and what the client still sends is
-///   read and dropped for at most the linger timeout (a "lingering close"), so the client reads the
-///   response instead of a reset. A client that half-closes its side is answered, then closed.
+/// - Ending: once the connection takes no more requests, nothing more is read until the last
+///   response is written; then the output is half-closed and what the client still sends is read
+///   and dropped for at most the linger timeout and ``InboundGate/drainLimit`` bytes (a
+///   "lingering close"), so the client reads the response instead of a reset. A client that
+///   half-closes its side is answered, then closed.
 final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = Request
@@ -201,7 +203,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private func stopAcceptingRequests() {
         acceptsRequests = false
         requestBytesSeen = false
-        gate.discard()
+        gate.hold()
     }
 
     // MARK: Outbound
@@ -274,6 +276,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         guard !lingering else { return }
         lingering = true
         stopAcceptingRequests()
+        gate.drain()
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
         context.close(mode: .output).whenFailure { _ in
             loopBound.value.close(promise: nil)

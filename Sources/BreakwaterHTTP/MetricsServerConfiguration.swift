@@ -14,9 +14,11 @@ public struct MetricsServerConfiguration: Sendable {
     public var port: Int
     /// The path that serves the exposition. Default `/metrics`.
     public var metricsPath: String
-    /// Responses of the metrics path, the status page and `/circuits` being prepared or written at
-    /// once; one more gets `503 Service Unavailable`. A response holds its place until its last
-    /// byte is written, so this bounds the memory response bodies hold. Default 16.
+    /// How many response bodies of the largest size served may be held in memory at once, counted
+    /// in bytes: the exposition, the status page and `/circuits`, rendering or waiting to be
+    /// written. A body is shared by the responses that send it and counts until its last byte is
+    /// written to the last of them. A request that needs a new render when the memory is spoken
+    /// for gets `503 Service Unavailable`. Default 16.
     public var maximumConcurrentScrapes: Int
     /// Open connections at once. A connection beyond it takes the place of one that holds no
     /// work (closing, idle, or still receiving its request, oldest first); when every connection

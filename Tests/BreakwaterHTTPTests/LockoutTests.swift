@@ -23,7 +23,7 @@ import Testing
                 return (silent, trickling)
             }
             // Held: the server has taken every connection in (the tricklers came last).
-            #expect(try await SharedRenderTests.eventually(within: .seconds(120)) { server.connections.census[.receiving] == 100 })
+            #expect(try await eventually(within: .seconds(120)) { server.connections.census[.receiving] == 100 })
             let (status, elapsed, census) = try await offloaded {
                 for connection in trickling {
                     try? connection.send("z")
@@ -58,9 +58,9 @@ import Testing
                 }
                 return trickling
             }
-            #expect(try await SharedRenderTests.eventually { server.connections.census[.receiving] == 2 })
+            #expect(try await eventually { server.connections.census[.receiving] == 2 })
             let silent = try await offloaded { try (0..<2).map { _ in try RawConnection(port: port, timeout: .seconds(30)) } }
-            #expect(try await SharedRenderTests.eventually { server.connections.census[.idle] == 2 })
+            #expect(try await eventually { server.connections.census[.idle] == 2 })
             let (scraper, status) = try await offloaded {
                 let scraper = try RawConnection(port: port, timeout: .seconds(30))
                 try scraper.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -69,7 +69,7 @@ import Testing
             #expect(status == 200)
             // One silent connection gave way; both tricklers kept their place.
             let census = { server.connections.census }
-            #expect(try await SharedRenderTests.eventually { census()[.idle] == 2 && census().values.reduce(0, +) == 4 })
+            #expect(try await eventually { census()[.idle] == 2 && census().values.reduce(0, +) == 4 })
             #expect(census()[.receiving] == 2)
             let tricklersAnswered = try await offloaded {
                 try trickling.map { connection in
@@ -89,7 +89,7 @@ import Testing
             async let first = request("/metrics", port: port)
             async let second = request("/metrics", port: port)
             #expect(try await offloaded { gate.waitForHeldScrape() })
-            let bothBusy = try await SharedRenderTests.eventually { server.connections.census[.busy] == 2 }
+            let bothBusy = try await eventually { server.connections.census[.busy] == 2 }
             #expect(bothBusy)
             let refused = try await offloaded { try RawConnection(port: port, timeout: .seconds(30)).isClosedByServer() }
             #expect(refused)

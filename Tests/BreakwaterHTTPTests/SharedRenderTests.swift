@@ -31,16 +31,6 @@ import Testing
         text.split(separator: "\n").first { $0.hasPrefix("render_number ") }.flatMap { Int($0.dropFirst(14)) }
     }
 
-    /// Waits up to `limit` until `condition` holds; whether it did.
-    static func eventually(within limit: Duration = .seconds(10), _ condition: () -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + limit
-        while !condition() {
-            guard ContinuousClock.now < deadline else { return false }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        return true
-    }
-
     @Test func scrapesArrivingDuringARenderShareTheNextOneAndNeverTheOneInProgress() async throws {
         let counted = try CountedCollector()
         let gate = ScrapeGate(on: counted.collector)
@@ -55,7 +45,7 @@ import Testing
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             // All twenty are waiting for a body (each counts itself in flight just before).
-            #expect(try await Self.eventually { server.responder.metrics.inFlight.value == 21 })
+            #expect(try await eventually { server.responder.metrics.inFlight.value == 21 })
             gate.open()
             #expect(Self.renderNumber(in: try await first.text) == 1)
             let responses = try await later

@@ -51,6 +51,16 @@ final class DemoProcess: @unchecked Sendable {
         return (line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0) * 1_024
     }
 
+    /// The CPU time the demo has used, user and system, from `/proc` (to the clock tick, 10 ms).
+    var cpuTime: Duration {
+        let stat = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8)) ?? ""
+        // The fields after the command name, which is in parentheses and may hold spaces.
+        let fields = stat[(stat.lastIndex(of: ")").map(stat.index(after:)) ?? stat.endIndex)...].split(separator: " ")
+        // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
+        guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return .zero }
+        return .milliseconds((user + system) * 1_000 / sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     /// Ends the demo at once. SIGKILL: children of test threads start with SIGTERM blocked.
     func stop() {
         if process.isRunning {

@@ -158,6 +158,13 @@ final class RawConnection: @unchecked Sendable {
         (try? readUntilClosed())?.isEmpty ?? false
     }
 
+    /// How long the server took from now to close the connection without sending a byte; `nil`
+    /// when it sent one or did not close it within the connection's timeout.
+    func timeUntilClosedByServer() -> Duration? {
+        let started = ContinuousClock.now
+        return isClosedByServer() ? ContinuousClock.now - started : nil
+    }
+
     private func readUntil(_ marker: [UInt8]) throws -> Int {
         var searchFrom = 0
         while true {

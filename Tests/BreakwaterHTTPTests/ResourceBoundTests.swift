@@ -1,0 +1,183 @@
+import BreakwaterTestSupport
+import Foundation
+import Testing
+@testable import BreakwaterHTTP
+
+/// What hostile or careless clients can make the listener hold and spend, measured on a
+/// `breakwater-demo` with thousands of circuits: its resident memory and CPU time before and
+/// after. Each figure is printed.
+///
+/// The bound the README states: response bodies in memory, rendering or waiting to be written,
+/// never exceed `maximumConcurrentScrapes` (16) times the largest body; a connection holds no body
+/// once its response is written, and a client's bytes are never buffered past the head limit.
+@Suite(.serialized) struct ResourceBoundTests {
+    static let circuits = 3_000
+    /// What Prometheus sends.
+    static let scrapeHeaders = "Accept: \(MetricsEndpointTests.prometheusAccept)\r\n"
+
+    /// A demo with ``circuits`` synthetic circuits and the size of its identity and gzip bodies.
+    static func startDemo() async throws -> (DemoProcess, identity: Int, gzip: Int) {
+        let demo = try await offloaded {
+            try DemoProcess(arguments: ["--circuits", String(circuits), "--scenario", "steady", "--rate", "1"])
+        }
+        let port = demo.port
+        let identity = try await request("/metrics", port: port, headers: [("Accept", MetricsEndpointTests.prometheusAccept)])
+        let gzip = try await request(
+            "/metrics", port: port, headers: [("Accept", MetricsEndpointTests.prometheusAccept), ("Accept-Encoding", "gzip")]
+        )
+        #expect(identity.status == 200 && gzip.status == 200)
+        return (demo, identity.body.count, gzip.body.count)
+    }
+
+    /// `count` connections to `port`, each having sent one Prometheus scrape with the encoding
+    /// `encoding(index)` names, reading with a receive buffer of `receiveBufferSize` if given.
+    static func scrapes(
+        _ count: Int, port: Int, receiveBufferSize: Int? = nil, encoding: @escaping @Sendable (Int) -> String = { _ in "identity" }
+    ) async throws -> [RawConnection] {
+        try await offloaded {
+            try (0..<count).map { index in
+                let connection = try RawConnection(port: port, timeout: .seconds(60), receiveBufferSize: receiveBufferSize)
+                try connection.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\(scrapeHeaders)Accept-Encoding: \(encoding(index))\r\n\r\n")
+                return connection
+            }
+        }
+    }
+
+    static func megabytes(_ bytes: Int) -> String {
+        String(format: "%.1f MB", Double(bytes) / 1_000_000)
+    }
+
+    static func milliseconds(_ duration: Duration) -> String {
+        "\(duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000) ms"
+    }
+
+    @Test func connectionsThatScrapeThenIdleHoldNoBody() async throws {
+        let (demo, identity, gzip) = try await Self.startDemo()
+        defer { demo.stop() }
+        let (before, cpuBefore) = (demo.residentBytes, demo.cpuTime)
+        let connections = 200
+        let idle = try await Self.scrapes(connections, port: demo.port) { $0.isMultiple(of: 2) ? "gzip" : "identity" }
+        let statuses = try await offloaded { try idle.map { try $0.readResponse().status } }
+        #expect(statuses.allSatisfy { $0 == 200 })
+        let (after, cpu) = (demo.residentBytes, demo.cpuTime - cpuBefore)
+        let growth = after - before
+        print(
+            "resources: \(connections) connections scraped once and idle: resident \(Self.megabytes(before)) -> "
+                + "\(Self.megabytes(after)) (+\(Self.megabytes(growth))), CPU \(Self.milliseconds(cpu)); "
+                + "bodies \(Self.megabytes(identity)) identity, \(Self.megabytes(gzip)) gzip"
+        )
+        // Kept per connection, this would be 100 bodies of each kind, over 1 GB.
+        #expect(growth < 4 * identity + connections * 64 * 1_024)
+        withExtendedLifetime(idle) {}
+    }
+
+    @Test func clientsThatNeverReadHoldNoMoreThanTheBudget() async throws {
+        let (demo, identity, _) = try await Self.startDemo()
+        defer { demo.stop() }
+        let (before, cpuBefore) = (demo.residentBytes, demo.cpuTime)
+        let clients = 100
+        let stalled = try await Self.scrapes(clients, port: demo.port, receiveBufferSize: 4_096)
+        // Wait until every response is rendered and stuck behind its client's full receive window.
+        var inFlight = 0
+        let deadline = ContinuousClock.now + .seconds(60)
+        while inFlight <= clients, ContinuousClock.now < deadline {
+            let text = try await request("/metrics", port: demo.port).text
+            let line = text.split(separator: "\n").first { $0.hasPrefix("breakwater_scrape_requests_in_flight ") }
+            inFlight = line.flatMap { Int($0.split(separator: " ")[1]) } ?? 0
+        }
+        #expect(inFlight > clients)
+        let (held, cpu) = (demo.residentBytes, demo.cpuTime - cpuBefore)
+        let growth = held - before
+        print(
+            "resources: \(clients) clients that never read, held: resident \(Self.megabytes(before)) -> \(Self.megabytes(held)) "
+                + "(+\(Self.megabytes(growth))), CPU \(Self.milliseconds(cpu)); body \(Self.megabytes(identity)); "
+                + "bound 16 bodies = \(Self.megabytes(16 * identity))"
+        )
+        // One copy per client would be 100 bodies.
+        #expect(growth < 16 * identity + clients * 64 * 1_024)
+        withExtendedLifetime(stalled) {}
+    }
+
+    @Test func bytesAfterAConnectOrUpgradeAreNeverBuffered() async throws {
+        let (demo, _, _) = try await Self.startDemo()
+        defer { demo.stop() }
+        let (before, cpuBefore) = (demo.residentBytes, demo.cpuTime)
+        let sent = try await offloaded {
+            var sent = 0
+            for opening in [
+                "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n",
+                "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+            ] {
+                let connection = try RawConnection(port: demo.port, timeout: .seconds(10))
+                try connection.send(opening)
+                let megabyte = [UInt8](repeating: 0x41, count: 1 << 20)
+                let started = ContinuousClock.now
+                while ContinuousClock.now - started < .seconds(1.5), (try? connection.send(megabyte)) != nil {
+                    sent += megabyte.count
+                }
+            }
+            return sent
+        }
+        let (after, cpu) = (demo.residentBytes, demo.cpuTime - cpuBefore)
+        print(
+            "resources: \(Self.megabytes(sent)) sent after CONNECT and Upgrade: resident \(Self.megabytes(before)) -> "
+                + "\(Self.megabytes(after)), CPU \(Self.milliseconds(cpu))"
+        )
+        // Nothing is read while the refusal is answered, then at most a megabyte is drained.
+        #expect(after - before < 32 << 20)
+        #expect(cpu < .milliseconds(500))
+    }
+
+    @Test func pipelinedHeadsCostAboutOneRender() async throws {
+        let (demo, _, _) = try await Self.startDemo()
+        defer { demo.stop() }
+        var cpuBefore = demo.cpuTime
+        _ = try await request("/metrics", port: demo.port, headers: [("Accept", MetricsEndpointTests.prometheusAccept)])
+        let oneScrape = demo.cpuTime - cpuBefore
+        cpuBefore = demo.cpuTime
+        // About 10 KB of HEADs in one write, as the attack sent them.
+        let answered = try await offloaded {
+            let connection = try RawConnection(port: demo.port, timeout: .seconds(60))
+            try connection.send(String(repeating: "HEAD /metrics HTTP/1.1\r\nHost: x\r\n\(Self.scrapeHeaders)\r\n", count: 100))
+            var answered = 0
+            while (try? connection.readResponse(head: true)) != nil {
+                answered += 1
+            }
+            return answered
+        }
+        let pipelined = demo.cpuTime - cpuBefore
+        print(
+            "resources: 100 pipelined HEADs: \(answered) answered before the close, CPU \(Self.milliseconds(pipelined)); "
+                + "one scrape: CPU \(Self.milliseconds(oneScrape))"
+        )
+        #expect(answered == MetricsServerConfiguration().maximumPipelinedRequests)
+        // Sixteen renders would cost sixteen scrapes; the clock ticks in 10 ms.
+        #expect(pipelined < oneScrape * 4 + .milliseconds(50))
+    }
+
+    @Test func silentAndTricklingConnectionsHoldLittleAndLockNobodyOut() async throws {
+        let (demo, _, _) = try await Self.startDemo()
+        defer { demo.stop() }
+        let (before, cpuBefore) = (demo.residentBytes, demo.cpuTime)
+        let (held, status) = try await offloaded {
+            let silent = try (0..<1_000).map { _ in try RawConnection(port: demo.port, timeout: .seconds(60)) }
+            let trickling = try (0..<100).map { _ in try RawConnection(port: demo.port, timeout: .seconds(60)) }
+            for connection in trickling {
+                try? connection.send("GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            }
+            let scraper = try RawConnection(port: demo.port, timeout: .seconds(60))
+            try scraper.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+            let status = try scraper.readResponse().status
+            withExtendedLifetime((silent, trickling)) {}
+            return (demo.residentBytes, status)
+        }
+        let cpu = demo.cpuTime - cpuBefore
+        print(
+            "resources: 1,000 silent and 100 trickling connections and a scrape: resident \(Self.megabytes(before)) -> "
+                + "\(Self.megabytes(held)) (+\(Self.megabytes(held - before))), CPU \(Self.milliseconds(cpu))"
+        )
+        #expect(status == 200)
+        // The listener holds at most 512 of them, and no body for any.
+        #expect(held - before < 64 << 20)
+    }
+}
