@@ -43,6 +43,35 @@ import Testing
         }
     }
 
+    /// The demo's resident memory and CPU time from its start to its ``stop(_:)`` while clients act.
+    struct Usage {
+        private let residentBefore: Int
+        private let cpuBefore: Duration
+        private var residentAfter = 0
+        /// The CPU time the demo spent between the two.
+        private(set) var cpu = Duration.zero
+        /// What the demo's resident memory grew by.
+        var growth: Int { residentAfter - residentBefore }
+
+        init(of demo: DemoProcess) {
+            residentBefore = demo.residentBytes
+            cpuBefore = demo.cpuTime
+        }
+
+        mutating func stop(_ demo: DemoProcess) {
+            residentAfter = demo.residentBytes
+            cpu = demo.cpuTime - cpuBefore
+        }
+
+        /// Prints the figures for `what` clients did, with a `note`.
+        func report(_ what: String, _ note: String = "") {
+            print(
+                "resources: \(what): resident \(megabytes(residentBefore)) -> \(megabytes(residentAfter)) "
+                    + "(+\(megabytes(growth))), CPU \(milliseconds(cpu))\(note.isEmpty ? "" : "; " + note)"
+            )
+        }
+    }
+
     static func megabytes(_ bytes: Int) -> String {
         String(format: "%.1f MB", Double(bytes) / 1_000_000)
     }
@@ -54,27 +83,25 @@ import Testing
     @Test func connectionsThatScrapeThenIdleHoldNoBody() async throws {
         let (demo, identity, gzip) = try await Self.startDemo()
         defer { demo.stop() }
-        let (before, cpuBefore) = (demo.residentBytes, demo.cpuTime)
+        var usage = Usage(of: demo)
         let connections = 200
         let idle = try await Self.scrapes(connections, port: demo.port) { $0.isMultiple(of: 2) ? "gzip" : "identity" }
         let statuses = try await offloaded { try idle.map { try $0.readResponse().status } }
         #expect(statuses.allSatisfy { $0 == 200 })
-        let (after, cpu) = (demo.residentBytes, demo.cpuTime - cpuBefore)
-        let growth = after - before
-        print(
-            "resources: \(connections) connections scraped once and idle: resident \(Self.megabytes(before)) -> "
-                + "\(Self.megabytes(after)) (+\(Self.megabytes(growth))), CPU \(Self.milliseconds(cpu)); "
-                + "bodies \(Self.megabytes(identity)) identity, \(Self.megabytes(gzip)) gzip"
+        usage.stop(demo)
+        usage.report(
+            "\(connections) connections scraped once and idle",
+            "bodies \(Self.megabytes(identity)) identity, \(Self.megabytes(gzip)) gzip"
         )
         // Kept per connection, this would be 100 bodies of each kind, over 1 GB.
-        #expect(growth < 4 * identity + connections * 64 * 1_024)
+        #expect(usage.growth < 4 * identity + connections * 64 * 1_024)
         withExtendedLifetime(idle) {}
     }
 
     @Test func clientsThatNeverReadHoldNoMoreThanTheBudget() async throws {
         let (demo, identity, _) = try await Self.startDemo()
         defer { demo.stop() }
-        let (before, cpuBefore) = (demo.residentBytes, demo.cpuTime)
+        var usage = Usage(of: demo)
         let clients = 100
         let stalled = try await Self.scrapes(clients, port: demo.port, receiveBufferSize: 4_096)
         // Wait until every response is rendered and stuck behind its client's full receive window.
@@ -86,22 +113,20 @@ import Testing
             inFlight = line.flatMap { Int($0.split(separator: " ")[1]) } ?? 0
         }
         #expect(inFlight > clients)
-        let (held, cpu) = (demo.residentBytes, demo.cpuTime - cpuBefore)
-        let growth = held - before
-        print(
-            "resources: \(clients) clients that never read, held: resident \(Self.megabytes(before)) -> \(Self.megabytes(held)) "
-                + "(+\(Self.megabytes(growth))), CPU \(Self.milliseconds(cpu)); body \(Self.megabytes(identity)); "
-                + "bound 16 bodies = \(Self.megabytes(16 * identity))"
+        usage.stop(demo)
+        usage.report(
+            "\(clients) clients that never read, held",
+            "body \(Self.megabytes(identity)); bound 16 bodies = \(Self.megabytes(16 * identity))"
         )
         // One copy per client would be 100 bodies.
-        #expect(growth < 16 * identity + clients * 64 * 1_024)
+        #expect(usage.growth < 16 * identity + clients * 64 * 1_024)
         withExtendedLifetime(stalled) {}
     }
 
     @Test func bytesAfterAConnectOrUpgradeAreNeverBuffered() async throws {
         let (demo, _, _) = try await Self.startDemo()
         defer { demo.stop() }
-        let (before, cpuBefore) = (demo.residentBytes, demo.cpuTime)
+        var usage = Usage(of: demo)
         let sent = try await offloaded {
             var sent = 0
             for opening in [
@@ -118,23 +143,20 @@ import Testing
             }
             return sent
         }
-        let (after, cpu) = (demo.residentBytes, demo.cpuTime - cpuBefore)
-        print(
-            "resources: \(Self.megabytes(sent)) sent after CONNECT and Upgrade: resident \(Self.megabytes(before)) -> "
-                + "\(Self.megabytes(after)), CPU \(Self.milliseconds(cpu))"
-        )
+        usage.stop(demo)
+        usage.report("\(Self.megabytes(sent)) sent after CONNECT and Upgrade")
         // Nothing is read while the refusal is answered, then at most a megabyte is drained.
-        #expect(after - before < 32 << 20)
-        #expect(cpu < .milliseconds(500))
+        #expect(usage.growth < 32 << 20)
+        #expect(usage.cpu < .milliseconds(500))
     }
 
     @Test func pipelinedHeadsCostAboutOneRender() async throws {
         let (demo, _, _) = try await Self.startDemo()
         defer { demo.stop() }
-        var cpuBefore = demo.cpuTime
+        var oneScrape = Usage(of: demo)
         _ = try await request("/metrics", port: demo.port, headers: [("Accept", MetricsEndpointTests.prometheusAccept)])
-        let oneScrape = demo.cpuTime - cpuBefore
-        cpuBefore = demo.cpuTime
+        oneScrape.stop(demo)
+        var pipelined = Usage(of: demo)
         // About 10 KB of HEADs in one write, as the attack sent them.
         let answered = try await offloaded {
             let connection = try RawConnection(port: demo.port, timeout: .seconds(60))
@@ -145,21 +167,18 @@ import Testing
             }
             return answered
         }
-        let pipelined = demo.cpuTime - cpuBefore
-        print(
-            "resources: 100 pipelined HEADs: \(answered) answered before the close, CPU \(Self.milliseconds(pipelined)); "
-                + "one scrape: CPU \(Self.milliseconds(oneScrape))"
-        )
+        pipelined.stop(demo)
+        pipelined.report("100 pipelined HEADs, \(answered) answered before the close", "one scrape: CPU \(Self.milliseconds(oneScrape.cpu))")
         #expect(answered == MetricsServerConfiguration().maximumPipelinedRequests)
         // Sixteen renders would cost sixteen scrapes; the clock ticks in 10 ms.
-        #expect(pipelined < oneScrape * 4 + .milliseconds(50))
+        #expect(pipelined.cpu < oneScrape.cpu * 4 + .milliseconds(50))
     }
 
     @Test func silentAndTricklingConnectionsHoldLittleAndLockNobodyOut() async throws {
         let (demo, _, _) = try await Self.startDemo()
         defer { demo.stop() }
-        let (before, cpuBefore) = (demo.residentBytes, demo.cpuTime)
-        let (held, status) = try await offloaded {
+        var usage = Usage(of: demo)
+        let (status, held) = try await offloaded {
             let silent = try (0..<1_000).map { _ in try RawConnection(port: demo.port, timeout: .seconds(60)) }
             let trickling = try (0..<100).map { _ in try RawConnection(port: demo.port, timeout: .seconds(60)) }
             for connection in trickling {
@@ -168,16 +187,14 @@ import Testing
             let scraper = try RawConnection(port: demo.port, timeout: .seconds(60))
             try scraper.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
             let status = try scraper.readResponse().status
-            withExtendedLifetime((silent, trickling)) {}
-            return (demo.residentBytes, status)
+            return (status, silent + trickling)
         }
-        let cpu = demo.cpuTime - cpuBefore
-        print(
-            "resources: 1,000 silent and 100 trickling connections and a scrape: resident \(Self.megabytes(before)) -> "
-                + "\(Self.megabytes(held)) (+\(Self.megabytes(held - before))), CPU \(Self.milliseconds(cpu))"
-        )
+        // Measured while every connection is still held.
+        usage.stop(demo)
+        withExtendedLifetime(held) {}
+        usage.report("1,000 silent and 100 trickling connections and a scrape")
         #expect(status == 200)
         // The listener holds at most 512 of them, and no body for any.
-        #expect(held - before < 64 << 20)
+        #expect(usage.growth < 64 << 20)
     }
 }
