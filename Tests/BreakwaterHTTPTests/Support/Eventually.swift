@@ -2,7 +2,7 @@
 ///
 /// For state that another thread or process brings about (connections accepted, requests
 /// waiting), where no virtual clock can stand in.
-func eventually(within limit: Duration = .seconds(10), _ condition: () -> Bool) async throws -> Bool {
+func eventually(within limit: Duration = .seconds(30), _ condition: () -> Bool) async throws -> Bool {
     let deadline = ContinuousClock.now + limit
     while !condition() {
         guard ContinuousClock.now < deadline else { return false }

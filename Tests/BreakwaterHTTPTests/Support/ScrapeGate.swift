@@ -16,13 +16,13 @@ final class ScrapeGate: Sendable {
             guard scrapesToHold.subtract(1, ordering: .relaxed).newValue >= 0 else { return }
             entered.signal()
             // Bounded, so a failing test cannot hold the server forever.
-            _ = opened.wait(timeout: .now() + .seconds(10))
+            _ = opened.wait(timeout: .now() + .seconds(60))
         }
     }
 
-    /// Blocks until a scrape is held at the gate; `false` after 10 seconds without one.
+    /// Blocks until a scrape is held at the gate; `false` after 60 seconds without one.
     func waitForHeldScrape() -> Bool {
-        entered.wait(timeout: .now() + .seconds(10)) == .success
+        entered.wait(timeout: .now() + .seconds(60)) == .success
     }
 
     /// Lets one held scrape go on.
