@@ -48,22 +48,4 @@ extension CircuitBreaker {
             }
         }
     }
-
-    /// Runs `operation` through the breaker with a `timeout`, or returns what `fallback` makes of
-    /// the reason it could not: a rejection, a timeout or the operation's error.
-    public func run<T: Sendable, F: Error>(
-        timeout: Duration,
-        _ operation: @escaping @Sendable () async throws -> T,
-        fallback: (FallbackReason) async throws(F) -> T
-    ) async throws(F) -> T {
-        do {
-            return try await run(timeout: timeout, operation)
-        } catch let error as CircuitBreakerError where error.circuit == name {
-            return try await fallback(.rejected(error))
-        } catch let error as CircuitBreakerTimeoutError where error.circuit == name {
-            return try await fallback(.timedOut(error))
-        } catch {
-            return try await fallback(.failed(error))
-        }
-    }
 }

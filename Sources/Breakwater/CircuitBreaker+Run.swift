@@ -53,36 +53,6 @@ extension CircuitBreaker {
         complete(permission, isFailureResult(result) ? .failure : .success)
         return result
     }
-
-    /// Runs `operation` through the breaker and gives up on it after `timeout`.
-    ///
-    /// A call that times out is recorded with the ``CallOutcome/timeout`` outcome, which counts as
-    /// a failure, and the operation's task is cancelled. The caller gets
-    /// ``CircuitBreakerTimeoutError`` at once, without waiting for the operation to notice.
-    ///
-    /// - Throws: ``CircuitBreakerError``, ``CircuitBreakerTimeoutError``, or the operation's own error.
-    public func run<T: Sendable>(
-        timeout: Duration,
-        failureWhen isFailureResult: (T) -> Bool = { _ in false },
-        _ operation: @escaping @Sendable () async throws -> T
-    ) async throws -> T {
-        let permission = try admitOrThrow()
-        let result: T
-        do {
-            guard let finished = try await TimeoutRace.run(operation, timeout: timeout, clock: clock) else {
-                complete(permission, .timeout)
-                throw CircuitBreakerTimeoutError(circuit: name, timeout: timeout)
-            }
-            result = finished
-        } catch let error as CircuitBreakerTimeoutError where error.circuit == name {
-            throw error
-        } catch {
-            complete(permission, error: error)
-            throw error
-        }
-        complete(permission, isFailureResult(result) ? .failure : .success)
-        return result
-    }
 }
 
 /// `error` as an `any Error`, without boxing it again when it already is one: an operation that

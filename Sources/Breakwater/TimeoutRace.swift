@@ -1,54 +1,64 @@
-import Synchronization
-
-/// Races an operation against a timer on a ``BreakerClock``; whichever finishes first wins.
+/// Races an operation against a timer on a ``BreakerClock`` and against the caller's
+/// cancellation; whichever ends first decides.
 ///
-/// The operation runs in its own task so that the caller can return at the timeout even when the
-/// operation ignores cancellation; it is cancelled then, and its late result is dropped.
+/// The timer is a child task of the caller. The operation runs in a task of its own, which
+/// inherits the caller's priority and task-local values, because a caller must get its answer at
+/// the timeout or at its cancellation even when the operation ignores cancellation: a child task
+/// would hold its group open until the operation returned. The operation's task is cancelled as
+/// soon as the race is decided, and its late result is dropped.
 final class TimeoutRace<T: Sendable>: Sendable {
+    /// How the race ended.
+    enum End {
+        case returned(T)
+        case threw(any Error)
+        case timedOut
+        case cancelled
+    }
+
     private enum State {
         case running
-        case waiting(CheckedContinuation<T?, any Error>)
-        case finished(Result<T?, any Error>)
+        case waiting(CheckedContinuation<End, Never>)
+        case finished(End)
         case delivered
     }
 
     private let state = Guarded<State>(.running)
 
-    /// Returns the operation's result, `nil` if `timeout` passed first, or throws its error.
+    /// Runs `operation` until it ends, `timeout` passes or the calling task is cancelled.
     static func run(
         _ operation: @escaping @Sendable () async throws -> T,
         timeout: Duration,
         clock: any BreakerClock
-    ) async throws -> T? {
+    ) async -> End {
         let race = TimeoutRace()
         let work = Task {
             do {
-                race.finish(.success(try await operation()))
+                race.finish(.returned(try await operation()))
             } catch {
-                race.finish(.failure(error))
+                race.finish(.threw(error))
             }
         }
-        let timer = Task {
-            guard (try? await clock.sleep(for: timeout)) != nil else { return }
-            race.finish(.success(nil))
-        }
-        defer {
-            work.cancel()
-            timer.cancel()
-        }
-        return try await withTaskCancellationHandler {
-            try await race.result()
-        } onCancel: {
-            work.cancel()
-            timer.cancel()
+        defer { work.cancel() }
+        return await withTaskGroup(of: Void.self) { timer in
+            timer.addTask {
+                guard (try? await clock.sleep(for: timeout)) != nil else { return }
+                race.finish(.timedOut)
+            }
+            defer { timer.cancelAll() }
+            return await withTaskCancellationHandler {
+                await race.end()
+            } onCancel: {
+                race.finish(.cancelled)
+            }
         }
     }
 
-    private func finish(_ result: Result<T?, any Error>) {
-        let waiter = state.withLock { state -> CheckedContinuation<T?, any Error>? in
+    /// Settles the race with `end`, unless it is settled already.
+    private func finish(_ end: End) {
+        let waiter = state.withLock { state -> CheckedContinuation<End, Never>? in
             switch state {
             case .running:
-                state = .finished(result)
+                state = .finished(end)
                 return nil
             case .waiting(let continuation):
                 state = .delivered
@@ -57,21 +67,21 @@ final class TimeoutRace<T: Sendable>: Sendable {
                 return nil
             }
         }
-        waiter?.resume(with: result)
+        waiter?.resume(returning: end)
     }
 
-    private func result() async throws -> T? {
-        try await withCheckedThrowingContinuation { continuation in
-            let ready = state.withLock { state -> Result<T?, any Error>? in
-                guard case .finished(let result) = state else {
+    private func end() async -> End {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state -> End? in
+                guard case .finished(let end) = state else {
                     state = .waiting(continuation)
                     return nil
                 }
                 state = .delivered
-                return result
+                return end
             }
             if let ready {
-                continuation.resume(with: ready)
+                continuation.resume(returning: ready)
             }
         }
     }
