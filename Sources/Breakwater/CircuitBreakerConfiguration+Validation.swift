@@ -87,8 +87,9 @@ extension CircuitBreakerConfiguration {
     }
 
     private func checkRate(_ field: String, _ value: Double?) throws(CircuitBreakerConfigurationError) {
-        guard let value, !(0...1).contains(value) else { return }
-        throw CircuitBreakerConfigurationError(field: field, value: "\(value)", allowed: "from 0 to 1")
+        // 0 would open a circuit with no failure at all, as soon as the window held enough calls.
+        guard let value, !(value > 0 && value <= 1) else { return }
+        throw CircuitBreakerConfigurationError(field: field, value: "\(value)", allowed: "greater than 0 and at most 1")
     }
 
     private func checkPositive(_ field: String, _ value: Duration) throws(CircuitBreakerConfigurationError) {

@@ -15,11 +15,11 @@ public struct CircuitBreakerConfiguration: Sendable {
     public var consecutiveFailureThreshold: Int?
 
     /// The failure rate over the ``slidingWindow`` at or above which the circuit opens,
-    /// from 0 to 1 (0.5 is 50 %). `nil`, the default, turns the policy off.
+    /// greater than 0 and at most 1 (0.5 is 50 %). `nil`, the default, turns the policy off.
     public var failureRateThreshold: Double?
 
     /// The rate of slow calls over the ``slidingWindow`` at or above which the circuit opens,
-    /// from 0 to 1. `nil`, the default, turns the policy off.
+    /// greater than 0 and at most 1. `nil`, the default, turns the policy off.
     public var slowCallRateThreshold: Double?
 
     /// A call that takes longer than this is slow. Default 60 seconds; must be positive.

@@ -20,17 +20,19 @@ struct ConfigurationValidationTests {
         #expect(error(CircuitBreakerConfiguration()) == nil)
     }
 
-    @Test("a rate threshold outside 0...1 names the field and the range", arguments: [-0.1, 1.5, .nan, .infinity])
+    @Test("a rate threshold outside (0, 1] names the field and the range", arguments: [-0.1, 1.5, .nan, .infinity])
     func rateOutOfRange(rate: Double) {
         let failure = error(CircuitBreakerConfiguration(failureRateThreshold: rate))
         #expect(failure?.field == "failureRateThreshold")
-        #expect(failure?.allowed == "from 0 to 1")
+        #expect(failure?.allowed == "greater than 0 and at most 1")
         #expect(error(CircuitBreakerConfiguration(slowCallRateThreshold: rate))?.field == "slowCallRateThreshold")
     }
 
-    @Test("rates of exactly 0 and 1 are allowed")
-    func rateBounds() {
-        #expect(error(CircuitBreakerConfiguration(failureRateThreshold: 0)) == nil)
+    @Test("a rate threshold of 1 is allowed, one of 0 is not: it would open with no failure")
+    func rateBounds() throws {
+        #expect(error(CircuitBreakerConfiguration(failureRateThreshold: 0))?.field == "failureRateThreshold")
+        #expect(error(CircuitBreakerConfiguration(slowCallRateThreshold: 0))?.field == "slowCallRateThreshold")
+        #expect(error(CircuitBreakerConfiguration(failureRateThreshold: 0.000_001)) == nil)
         #expect(error(CircuitBreakerConfiguration(failureRateThreshold: 1, slowCallRateThreshold: 1)) == nil)
     }
 

@@ -201,9 +201,9 @@ struct ModelScenario: Sendable, CustomTestStringConvertible {
             baseSeed: 0x100D
         ),
         ModelScenario(
-            name: "thresholds at the edges: failure rate 0, slow-call rate 1",
+            name: "thresholds at the edges: the smallest failure rate, slow-call rate 1",
             configuration: CircuitBreakerConfiguration(
-                failureRateThreshold: 0,
+                failureRateThreshold: .leastNonzeroMagnitude,
                 slowCallRateThreshold: 1,
                 slowCallDurationThreshold: .milliseconds(100),
                 slidingWindow: .countBased(size: 4),
