@@ -30,7 +30,8 @@ extension CircuitBreaker {
             let deadline = openUntil.load(ordering: .relaxed)
             let now = readsSystemClock ? SystemClock().coarseNow : clock.coarseNow
             if now.nanoseconds < deadline {
-                return reject(CircuitBreakerError(circuit: name, state: state, nextAdmission: BreakerInstant(nanoseconds: deadline)))
+                return reject(CircuitBreakerError(
+                    circuit: name, state: state, nextAdmission: BreakerInstant(nanoseconds: deadline), clock: clock))
             }
             return admitUnderLock()
         case .closed, .metricsOnly, .halfOpen:

@@ -7,17 +7,42 @@ public struct CircuitBreakerError: Error, Hashable, CustomStringConvertible {
     /// The earliest instant, on the breaker's clock, at which the circuit will admit a call, when
     /// that is known: an open circuit's end of wait. `nil` while forced open or half-open.
     public var nextAdmission: BreakerInstant?
+    /// The breaker's clock, which ``nextAdmission`` is an instant of.
+    private let clock: any BreakerClock
 
     /// Creates the error for a call that `circuit` rejected in `state`.
-    public init(circuit: String, state: CircuitState, nextAdmission: BreakerInstant?) {
+    ///
+    /// - Parameter clock: the breaker's clock, which `nextAdmission` is an instant of.
+    public init(
+        circuit: String, state: CircuitState, nextAdmission: BreakerInstant?, clock: any BreakerClock = SystemClock()
+    ) {
         self.circuit = circuit
         self.state = state
         self.nextAdmission = nextAdmission
+        self.clock = clock
     }
 
-    /// How long after `now` the circuit will admit a call, when that is known.
-    public func retryAfter(now: BreakerInstant) -> Duration? {
-        nextAdmission.map { max(.zero, now.duration(to: $0)) }
+    /// How long from now until the circuit admits a call, when that is known (an open circuit):
+    /// what an HTTP `Retry-After` header says, once rounded up to whole seconds.
+    ///
+    /// ```swift
+    /// } catch let error as CircuitBreakerError {
+    ///     let seconds = error.retryAfter.map { $0.components.seconds + 1 } ?? 1
+    ///     return Response(status: .serviceUnavailable, headers: ["Retry-After": "\(seconds)"])
+    /// }
+    /// ```
+    public var retryAfter: Duration? {
+        nextAdmission.map { max(.zero, clock.now.duration(to: $0)) }
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.circuit == rhs.circuit && lhs.state == rhs.state && lhs.nextAdmission == rhs.nextAdmission
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(circuit)
+        hasher.combine(state)
+        hasher.combine(nextAdmission)
     }
 
     public var description: String {

@@ -283,7 +283,8 @@ struct CircuitBreakerStateMachine {
             break
         }
         rejection = Rejection(
-            CircuitBreakerError(circuit: context.name, state: target, nextAdmission: target == .open ? openUntil : nil))
+            CircuitBreakerError(
+                circuit: context.name, state: target, nextAdmission: target == .open ? openUntil : nil, clock: context.clock))
         return Effects(
             transition: change,
             timerDeadline: context.configuration.automaticTransitionFromOpenToHalfOpen ? timerDeadline : nil,
