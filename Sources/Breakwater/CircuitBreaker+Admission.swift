@@ -47,10 +47,10 @@ extension CircuitBreaker {
 
     private func admitUnderLock() -> Admission {
         let now = clock.coarseNow
-        let (admission, effects) = core.withLock { core in
-            locked(&core.machine) { $0.admit(at: now) }
+        let (admission, mustTell) = core.withLock { core in
+            locked(&core) { $0.admit(at: now) }
         }
-        effects.map(apply)
+        if mustTell { tellTransitions() }
         switch admission {
         case .admitted(let generation, let state):
             let startedAt = state == .disabled ? BreakerInstant(nanoseconds: 0) : clock.now
@@ -85,22 +85,22 @@ extension CircuitBreaker {
         guard permission.state != .disabled else { return }
         let end = clock.now
         let nanoseconds = duration?.nanoseconds ?? (end.nanoseconds &- permission.startedAt.nanoseconds)
-        let effects: CircuitBreakerStateMachine.Effects?
+        var mustTell = false
         if outcome == .success, nanoseconds <= context.slowCallNanoseconds,
             quietGeneration.load(ordering: .acquiring) == permission.generation &+ 1,
             successStripes?.add(generation: permission.generation, endedAt: end.nanoseconds) ?? true
         {
-            effects = nil
+            // Counted without the lock.
         } else {
-            effects = core.withLock { core in
-                locked(&core.machine) { machine in
+            mustTell = core.withLock { core in
+                locked(&core) { machine in
                     ((), machine.record(outcome, generation: permission.generation, durationNanoseconds: nanoseconds, at: end))
                 }
-            }.1
+            }.mustTell
         }
         let measured = Duration.nanoseconds(nanoseconds)
         withObservers { $0.notify(self, didRecord: outcome, duration: measured) }
-        effects.map(apply)
+        if mustTell { tellTransitions() }
     }
 
     /// Records that the call `permission` admitted threw `error`: a failure or ignored, as the

@@ -6,7 +6,8 @@ extension CircuitBreaker {
     /// A stream of every later call outcome and transition of this breaker.
     ///
     /// The stream keeps the newest `bufferSize` events when its reader falls behind, so a slow
-    /// reader never slows callers. It ends when iteration is cancelled or the stream is dropped.
+    /// reader never slows callers. It ends when iteration is cancelled, when the stream is dropped,
+    /// or when the breaker is freed (after it is removed from its registry, for example).
     ///
     /// ```swift
     /// for await case .transition(let circuit, let transition) in breaker.events() {
@@ -18,8 +19,8 @@ extension CircuitBreaker {
             of: CircuitBreakerEvent.self, bufferingPolicy: .bufferingNewest(max(1, bufferSize)))
         let streams = eventStreams()
         let id = streams.add(continuation)
-        continuation.onTermination = { _ in
-            streams.remove(id)
+        continuation.onTermination = { [weak streams] _ in
+            streams?.remove(id)
         }
         return stream
     }
@@ -36,6 +37,13 @@ final class EventStreams: CircuitBreakerObserver {
     private let state = Guarded(State())
     /// Whether any stream is open, so that events cost one atomic load while none is.
     private let open = Atomic<Bool>(false)
+
+    /// Freed with its breaker: every stream still open ends.
+    deinit {
+        for continuation in state.withLock({ $0.continuations.values }) {
+            continuation.finish()
+        }
+    }
 
     func add(_ continuation: AsyncStream<CircuitBreakerEvent>.Continuation) -> UInt64 {
         state.withLock { state in

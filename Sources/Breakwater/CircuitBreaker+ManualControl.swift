@@ -23,6 +23,6 @@ extension CircuitBreaker {
 
     private func setState(_ target: CircuitState, reason: String) {
         let now = clock.now
-        withMachine { $0.transition(byHandTo: target, reason: reason, at: now) }.map(apply)
+        withMachine { $0.transition(byHandTo: target, reason: reason, at: now) }
     }
 }

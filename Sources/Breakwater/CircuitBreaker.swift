@@ -26,8 +26,8 @@ public final class CircuitBreaker: Sendable {
     @usableFromInline let published: Atomic<UInt64>
     /// The end of the current open wait in nanoseconds, stored before ``published``.
     let openUntil: Atomic<Int64>
-    /// The current ``ObserverList``, kept alive by ``Core/observerLists``.
-    let observers: Atomic<Unmanaged<ObserverList>>
+    /// The current ``ObserverList``, kept alive by ``Core/observers``.
+    let observers: PublishedObservers
     /// The generation plus one while the state machine ``CircuitBreakerStateMachine/isQuiet``,
     /// zero otherwise: a success that is not slow, admitted in that generation, is not recorded
     /// under the lock. With a count-based window it changes nothing; with a time-based one it is
@@ -54,14 +54,16 @@ public final class CircuitBreaker: Sendable {
 
     struct Core {
         var machine: CircuitBreakerStateMachine
-        /// Every observer list published, the current one last.
-        var observerLists: [ObserverList]
+        /// The observer list published now.
+        var observers: ObserverList
+        /// Lists replaced that a call may still be reading.
+        var retiredObservers = PublishedObservers.Retired()
         var nextObserverID: UInt64 = 0
         var eventStreams: EventStreams?
-
-        var currentObservers: ObserverList {
-            observerLists[observerLists.count - 1]
-        }
+        /// Transitions made and not yet told to the observers, oldest first.
+        var untold: [CircuitBreakerStateMachine.Effects] = []
+        /// Whether a thread is telling ``untold`` transitions; the others leave it to that thread.
+        var telling = false
     }
 
     struct PendingTimer {
@@ -101,8 +103,8 @@ public final class CircuitBreaker: Sendable {
         let list = ObserverList(tokens: observers.indices.map { ObserverToken(id: UInt64($0)) }, observers: observers)
         published = Atomic(Self.pack(machine))
         openUntil = Atomic(machine.openUntil.nanoseconds)
-        self.observers = Atomic(Unmanaged.passUnretained(list))
-        core = Guarded(Core(machine: machine, observerLists: [list], nextObserverID: UInt64(observers.count)))
+        self.observers = PublishedObservers(list)
+        core = Guarded(Core(machine: machine, observers: list, nextObserverID: UInt64(observers.count)))
         timer = Guarded(PendingTimer())
     }
 
@@ -120,14 +122,14 @@ public final class CircuitBreaker: Sendable {
     /// Adds an observer of every later call outcome and transition.
     @discardableResult
     public func addObserver(_ observer: any CircuitBreakerObserver) -> ObserverToken {
-        core.withLock { core in add(observer, in: &core) }
+        core.withLock { core in add(observer, in: &core) }.0
     }
 
     /// Removes the observer that `token` identifies; does nothing if it is already gone.
     public func removeObserver(_ token: ObserverToken) {
-        core.withLock { core in
-            guard let remaining = core.currentObservers.removing(token) else { return }
-            publish(remaining, in: &core)
+        _ = core.withLock { core -> [ObserverList] in
+            guard let remaining = core.observers.removing(token) else { return [] }
+            return publish(remaining, in: &core)
         }
     }
 
@@ -137,27 +139,29 @@ public final class CircuitBreaker: Sendable {
             if let streams = core.eventStreams { return streams }
             let streams = EventStreams()
             core.eventStreams = streams
-            add(streams, in: &core)
+            _ = add(streams, in: &core)
             return streams
         }
     }
 
-    @discardableResult
-    private func add(_ observer: any CircuitBreakerObserver, in core: inout Core) -> ObserverToken {
+    /// Adds `observer` under a new token; returns the token and the lists to release after the lock.
+    private func add(_ observer: any CircuitBreakerObserver, in core: inout Core) -> (ObserverToken, [ObserverList]) {
         let token = ObserverToken(id: core.nextObserverID)
         core.nextObserverID += 1
-        publish(core.currentObservers.adding(observer, as: token), in: &core)
-        return token
+        return (token, publish(core.observers.adding(observer, as: token), in: &core))
     }
 
-    private func publish(_ list: ObserverList, in core: inout Core) {
-        core.observerLists.append(list)
-        observers.store(Unmanaged.passUnretained(list), ordering: .releasing)
+    /// Publishes `list` in place of the current one; returns the lists to release after the lock.
+    private func publish(_ list: ObserverList, in core: inout Core) -> [ObserverList] {
+        observers.publish(list, replacing: core.observers, retired: &core.retiredObservers)
+        core.observers = list
+        return observers.reclaim(&core.retiredObservers)
     }
 
     /// Runs `body` with the current observer list, without retaining it.
+    @inline(__always)
     func withObservers<Result>(_ body: (ObserverList) -> Result) -> Result {
-        observers.load(ordering: .acquiring)._withUnsafeGuaranteedRef(body)
+        observers.read(body)
     }
 
     // MARK: State publication and effects
@@ -171,37 +175,55 @@ public final class CircuitBreaker: Sendable {
         (CircuitState(rawValue: UInt8(truncatingIfNeeded: word & 7)) ?? .closed, word >> 3)
     }
 
-    /// Runs `step` on the state machine under the lock and returns the effects of the transition
-    /// it made, if any.
-    func withMachine(
-        _ step: (inout CircuitBreakerStateMachine) -> CircuitBreakerStateMachine.Effects?
-    ) -> CircuitBreakerStateMachine.Effects? {
-        core.withLock { core in locked(&core.machine) { ((), step(&$0)) } }.1
+    /// Runs `step` on the state machine under the lock, then tells any transition it made.
+    func withMachine(_ step: (inout CircuitBreakerStateMachine) -> CircuitBreakerStateMachine.Effects?) {
+        let mustTell = core.withLock { core in locked(&core) { ((), step(&$0)) } }.mustTell
+        if mustTell { tellTransitions() }
     }
 
     /// What every step under the lock does: take in the successes counted without it, run `step`,
-    /// then publish what lock-free callers read, under the lock so that it never goes back.
+    /// then publish what lock-free callers read, under the lock so that it never goes back. A
+    /// transition joins the untold ones; `mustTell` when the caller must tell them after the lock.
     func locked<Result>(
-        _ machine: inout CircuitBreakerStateMachine,
+        _ core: inout Core,
         _ step: (inout CircuitBreakerStateMachine) -> (Result, CircuitBreakerStateMachine.Effects?)
-    ) -> (Result, CircuitBreakerStateMachine.Effects?) {
-        successStripes?.drain(into: &machine)
-        let (result, effects) = step(&machine)
-        successStripes?.prime(&machine, slice: machine.lockFreeSuccessSlice)
-        if effects != nil {
-            openUntil.store(machine.openUntil.nanoseconds, ordering: .relaxed)
-            published.store(Self.pack(machine), ordering: .releasing)
+    ) -> (result: Result, mustTell: Bool) {
+        successStripes?.drain(into: &core.machine)
+        let (result, effects) = step(&core.machine)
+        successStripes?.prime(&core.machine, slice: core.machine.lockFreeSuccessSlice)
+        var mustTell = false
+        if let effects {
+            openUntil.store(core.machine.openUntil.nanoseconds, ordering: .relaxed)
+            published.store(Self.pack(core.machine), ordering: .releasing)
+            core.untold.append(effects)
+            mustTell = !core.telling
+            core.telling = true
         }
-        let quiet = machine.isQuiet ? machine.generation &+ 1 : 0
+        let quiet = core.machine.isQuiet ? core.machine.generation &+ 1 : 0
         // Written only when it changes, so that readers on other cores keep their copy.
         if quietGeneration.load(ordering: .relaxed) != quiet {
             quietGeneration.store(quiet, ordering: .releasing)
         }
-        return (result, effects)
+        return (result, mustTell)
+    }
+
+    /// Tells every untold transition, oldest first, until none is left: one thread at a time, so
+    /// that observers, event streams and the log see a breaker's transitions in the order they
+    /// happened. A transition made meanwhile, on another thread or by an observer, is told too.
+    func tellTransitions() {
+        while let effects = core.withLock({ core -> CircuitBreakerStateMachine.Effects? in
+            guard !core.untold.isEmpty else {
+                core.telling = false
+                return nil
+            }
+            return core.untold.removeFirst()
+        }) {
+            apply(effects)
+        }
     }
 
     /// Logs a transition, tells the observers, and arms or disarms the automatic timer.
-    func apply(_ effects: CircuitBreakerStateMachine.Effects) {
+    private func apply(_ effects: CircuitBreakerStateMachine.Effects) {
         log(effects.transition)
         withObservers { $0.notify(self, didTransition: effects.transition) }
         scheduleTimer(at: effects.timerDeadline, generation: effects.generation)
@@ -244,6 +266,6 @@ public final class CircuitBreaker: Sendable {
 
     private func timerFired(generation: UInt64) {
         let now = clock.now
-        withMachine { $0.timerFired(generation: generation, at: now) }.map(apply)
+        withMachine { $0.timerFired(generation: generation, at: now) }
     }
 }

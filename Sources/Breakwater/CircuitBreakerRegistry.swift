@@ -1,6 +1,14 @@
 import Logging
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The breakers of an application, by name: one per dependency.
 ///
 /// ```swift
@@ -19,11 +27,30 @@ public final class CircuitBreakerRegistry: Sendable {
     private let clock: any BreakerClock
     private let logger: Logger
     private let state = Guarded(State())
+    /// Held while a change is made and announced, so that observers hear of changes one at a
+    /// time, in the order they were made.
+    private let announcing = Guarded(())
+    /// The thread holding ``announcing``, or 0: a change that an observer makes while it is told
+    /// of another is queued behind it rather than waiting for a lock its own thread holds.
+    private let announcer = Atomic<UInt>(0)
 
     private struct State {
         var breakers: [String: CircuitBreaker] = [:]
         var observers: [(token: ObserverToken, observer: any CircuitBreakerRegistryObserver)] = []
         var nextObserverID: UInt64 = 0
+        /// Changes made and not yet announced, oldest first.
+        var unannounced: [Announcement] = []
+    }
+
+    /// A change, and the observers there were when it was made.
+    private struct Announcement {
+        enum Change {
+            case added(CircuitBreaker)
+            case removed(CircuitBreaker)
+        }
+
+        var change: Change
+        var observers: [any CircuitBreakerRegistryObserver]
     }
 
     /// Creates an empty registry after checking every configuration and overridden name.
@@ -83,17 +110,14 @@ public final class CircuitBreakerRegistry: Sendable {
     /// Adds `created` unless another caller added a breaker of its name first, and returns the
     /// breaker that is in the registry.
     private func add(_ created: CircuitBreaker) -> CircuitBreaker {
-        let (breaker, observers) = state.withLock { state in
+        change { state in
             if let raced = state.breakers[created.name] {
-                return (raced, [(token: ObserverToken, observer: any CircuitBreakerRegistryObserver)]())
+                return raced
             }
             state.breakers[created.name] = created
-            return (created, state.observers)
+            state.unannounced.append(Announcement(change: .added(created), observers: state.observers.map(\.observer)))
+            return created
         }
-        for entry in observers {
-            entry.observer.registry(self, didAdd: breaker)
-        }
-        return breaker
     }
 
     /// Every breaker, sorted by name.
@@ -109,15 +133,14 @@ public final class CircuitBreakerRegistry: Sendable {
     /// Removes the breaker named `name` and returns it, or `nil` if there is none.
     @discardableResult
     public func remove(named name: String) -> CircuitBreaker? {
-        let (removed, observers) = state.withLock { state in
-            (state.breakers.removeValue(forKey: name), state.observers)
-        }
-        if let removed {
-            for entry in observers {
-                entry.observer.registry(self, didRemove: removed)
+        change { state in
+            let removed = state.breakers.removeValue(forKey: name)
+            if let removed {
+                state.unannounced.append(
+                    Announcement(change: .removed(removed), observers: state.observers.map(\.observer)))
             }
+            return removed
         }
-        return removed
     }
 
     /// Resets every breaker to closed with an empty window.
@@ -129,25 +152,62 @@ public final class CircuitBreakerRegistry: Sendable {
 
     /// Adds an observer, tells it at once of every breaker already here, then of each breaker
     /// added or removed later.
+    ///
+    /// Observers hear of the changes one at a time, in the order the registry made them, on the
+    /// thread that made each change, before the call that made it returns; all but one exception:
+    /// a change that an observer itself makes is announced once the observer returns. An observer
+    /// may read the registry and change it, but must not wait for another thread that changes it.
     @discardableResult
     public func addObserver(_ observer: any CircuitBreakerRegistryObserver) -> ObserverToken {
-        let (token, existing) = state.withLock { state in
+        change { state in
             let token = ObserverToken(id: state.nextObserverID)
             state.nextObserverID += 1
             state.observers.append((token, observer))
-            return (token, Array(state.breakers.values))
+            for breaker in state.breakers.values.sorted(by: { $0.name < $1.name }) {
+                state.unannounced.append(Announcement(change: .added(breaker), observers: [observer]))
+            }
+            return token
         }
-        for breaker in existing.sorted(by: { $0.name < $1.name }) {
-            observer.registry(self, didAdd: breaker)
-        }
-        return token
     }
 
-    /// Removes the observer that `token` identifies.
+    /// Removes the observer that `token` identifies. It may still hear of a change made before.
     public func removeObserver(_ token: ObserverToken) {
         state.withLock { state in
             state.observers.removeAll { $0.token == token }
         }
+    }
+
+    /// Makes a change with `body`, which queues its announcements, then announces every queued
+    /// change in order, unless this thread is announcing already: then the change is announced
+    /// after the one being announced.
+    private func change<Result: Sendable>(_ body: (inout State) -> Result) -> Result {
+        let thread = Self.currentThread()
+        if announcer.load(ordering: .relaxed) == thread {
+            return state.withLock { body(&$0) }
+        }
+        return announcing.withLock { _ in
+            announcer.store(thread, ordering: .relaxed)
+            defer { announcer.store(0, ordering: .relaxed) }
+            let result = state.withLock { body(&$0) }
+            while let next = state.withLock({ $0.unannounced.isEmpty ? nil : $0.unannounced.removeFirst() }) {
+                for observer in next.observers {
+                    switch next.change {
+                    case .added(let breaker): observer.registry(self, didAdd: breaker)
+                    case .removed(let breaker): observer.registry(self, didRemove: breaker)
+                    }
+                }
+            }
+            return result
+        }
+    }
+
+    /// The calling thread, as a number no other running thread has and never 0.
+    private static func currentThread() -> UInt {
+        #if canImport(Darwin)
+        UInt(bitPattern: pthread_self())
+        #else
+        UInt(pthread_self())
+        #endif
     }
 }
 

@@ -31,8 +31,9 @@ extension CircuitBreaker {
     /// The breaker's state, window and rates, read together under its lock.
     public func snapshot() -> CircuitBreakerSnapshot {
         let now = clock.now
-        return core.withLock { core in
-            locked(&core.machine) { machine in
+        // Lists released here are freed after the lock.
+        let (snapshot, _) = core.withLock { core in
+            let snapshot = locked(&core) { machine in
                 let window = machine.windowCounts(at: now)
                 let minimum = machine.effectiveMinimumNumberOfCalls
                 let snapshot = CircuitBreakerSnapshot(
@@ -49,7 +50,12 @@ extension CircuitBreaker {
                     nextAdmission: machine.state == .open ? machine.openUntil : nil
                 )
                 return (snapshot, nil)
-            }.0
+            }.result
+            // Reading a snapshot is the regular occasion to release observer lists replaced
+            // while calls were reading them.
+            let released = core.retiredObservers.count == 0 ? [] : observers.reclaim(&core.retiredObservers)
+            return (snapshot, released)
         }
+        return snapshot
     }
 }

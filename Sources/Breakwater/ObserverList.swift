@@ -1,10 +1,9 @@
 /// The observers of a breaker at one moment: immutable, so calls read it without a lock.
 ///
-/// A breaker publishes its current list through an atomic pointer and keeps every list it ever
-/// published alive until it is freed: a call that loaded the pointer just before a change may
-/// still be reading the old list, and reading without retaining is what keeps the call path free
-/// of shared reference counting. Adding and removing observers is setup work; each change keeps
-/// one small array.
+/// A breaker publishes its current list through ``PublishedObservers``, which calls read without
+/// retaining it: reading without retaining is what keeps the call path free of shared reference
+/// counting. A replaced list is released once no call can still be reading it. It is
+/// `@unchecked Sendable` for ``unretainedBoxes``, memory that it owns and never changes after `init`.
 final class ObserverList: @unchecked Sendable {
     let tokens: [ObserverToken]
     let observers: [any CircuitBreakerObserver]

@@ -1,13 +1,5 @@
 import Synchronization
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Successes of a healthy circuit with a time-based window, counted without the breaker's lock.
 ///
 /// While the circuit is healthy (see ``CircuitBreakerStateMachine/isQuiet``), a success that is
@@ -24,7 +16,7 @@ import Darwin
 /// transition fails its add and is recorded under the lock, where the state machine judges it.
 final class SuccessStripes: Sendable {
     /// Eight counters on cache lines of their own.
-    private let cells = Cells()
+    private let cells = PerThreadCells()
     /// The slice the counters take successes for now: successes ending in it may be added.
     private let primedSlice = Atomic<Int64>(.min)
     /// The width of a slice in nanoseconds.
@@ -35,7 +27,7 @@ final class SuccessStripes: Sendable {
 
     init(sliceWidth: Int64) {
         self.sliceWidth = sliceWidth
-        for index in 0..<Cells.count {
+        for index in 0..<PerThreadCells.count {
             cells.withCell(index) { $0.store(Self.sealed, ordering: .relaxed) }
         }
     }
@@ -51,7 +43,7 @@ final class SuccessStripes: Sendable {
         let start = slice &* sliceWidth
         guard end >= start, end &- start < sliceWidth else { return false }
         let expected = Self.tag(generation: generation, slice: slice)
-        return cells.withCell(Self.cellIndex()) { cell in
+        return cells.withCell(PerThreadCells.index()) { cell in
             var value = cell.load(ordering: .relaxed)
             while value >> 32 == expected, value & 0xFFFF_FFFF != 0xFFFF_FFFF {
                 let (exchanged, current) = cell.compareExchange(
@@ -68,7 +60,7 @@ final class SuccessStripes: Sendable {
 
     /// Moves every count into `machine`'s window, leaving the counters' tags as they are.
     func drain(into machine: inout CircuitBreakerStateMachine) {
-        for index in 0..<Cells.count {
+        for index in 0..<PerThreadCells.count {
             cells.withCell(index) { cell in
                 let value = cell.load(ordering: .relaxed)
                 let count = value & 0xFFFF_FFFF
@@ -90,7 +82,7 @@ final class SuccessStripes: Sendable {
             return
         }
         primedSlice.store(.min, ordering: .relaxed)
-        for index in 0..<Cells.count {
+        for index in 0..<PerThreadCells.count {
             let previous = cells.withCell(index) { $0.exchange(tag, ordering: .relaxed) }
             let count = previous & 0xFFFF_FFFF
             if previous & Self.sealed == 0, count > 0, previous >> 55 == generationTag {
@@ -108,56 +100,4 @@ final class SuccessStripes: Sendable {
     private static func tag(generation: UInt64, slice: Int64) -> UInt64 {
         (generation & 0xFF) << 23 | UInt64(bitPattern: slice) & sliceMask
     }
-
-    /// The counter of the calling thread: threads take the counters in turn, the first time they
-    /// count, and keep theirs, so up to eight threads never share one.
-    @inline(__always)
-    private static func cellIndex() -> Int {
-        if let stored = pthread_getspecific(ThreadCell.key) {
-            return Int(bitPattern: stored) &- 1
-        }
-        let index = ThreadCell.next.wrappingAdd(1, ordering: .relaxed).oldValue & (Cells.count - 1)
-        pthread_setspecific(ThreadCell.key, UnsafeRawPointer(bitPattern: index &+ 1))
-        return index
-    }
-}
-
-/// Which counter each thread uses, kept in thread-specific storage.
-private enum ThreadCell {
-    /// The thread-specific key; its value is the counter's index plus one, so that unset is `nil`.
-    static let key: pthread_key_t = {
-        var key = pthread_key_t()
-        pthread_key_create(&key, nil)
-        return key
-    }()
-
-    /// The next index to hand out.
-    static let next = Atomic<Int>(0)
-}
-
-/// Eight atomic counters, each alone on a 64-byte cache line.
-private struct Cells: ~Copyable, Sendable {
-    static let count = 8
-
-    private let c0 = PaddedCounter(), c1 = PaddedCounter(), c2 = PaddedCounter(), c3 = PaddedCounter()
-    private let c4 = PaddedCounter(), c5 = PaddedCounter(), c6 = PaddedCounter(), c7 = PaddedCounter()
-
-    @inline(__always)
-    func withCell<Result>(_ index: Int, _ body: (borrowing Atomic<UInt64>) -> Result) -> Result {
-        switch index & 7 {
-        case 0: body(c0.value)
-        case 1: body(c1.value)
-        case 2: body(c2.value)
-        case 3: body(c3.value)
-        case 4: body(c4.value)
-        case 5: body(c5.value)
-        case 6: body(c6.value)
-        default: body(c7.value)
-        }
-    }
-}
-
-private struct PaddedCounter: ~Copyable, Sendable {
-    let value = Atomic<UInt64>(0)
-    private let padding: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0)
 }

@@ -10,7 +10,8 @@ import Breakwater
 ///
 /// Every call outcome and transition updates counters and a histogram as it happens; the state,
 /// rates, window and thresholds are read from each breaker's snapshot when the collector renders.
-/// A breaker removed from the registry takes its series with it.
+/// A breaker removed from the registry takes its series with it; so does a breaker added by hand
+/// and freed by the application, at the next scrape. The binding never keeps a breaker alive.
 public final class BreakerMetrics: CircuitBreakerRegistryObserver {
     private struct Bound {
         let series: BreakerSeries
@@ -43,7 +44,14 @@ public final class BreakerMetrics: CircuitBreakerRegistryObserver {
     /// Records `breaker`'s calls and transitions from now on; does nothing if it already is.
     public func add(_ breaker: CircuitBreaker) {
         let key = ObjectIdentifier(breaker)
-        guard bound.withLock({ $0[key] == nil }) else { return }
+        // A freed breaker's entry may remain until the next scrape, and a new breaker may take
+        // its address: it is bound only if the entry is its own.
+        guard bound.withLock({ $0[key]?.series.breaker !== breaker }) else { return }
+        let freed = bound.withLock { bound -> Bound? in
+            guard let entry = bound[key], entry.series.breaker == nil else { return nil }
+            return bound.removeValue(forKey: key)
+        }
+        freed?.series.remove()
         // Looking up a series fails only for a wrong number of label values, which the contract's
         // families and this type agree on by construction.
         guard let series = try? BreakerSeries(breaker, families: families, constantLabelValues: constantLabelValues) else {
@@ -51,7 +59,7 @@ public final class BreakerMetrics: CircuitBreakerRegistryObserver {
         }
         let token = breaker.addObserver(series)
         let raced = bound.withLock { bound -> Bool in
-            guard bound[key] == nil else { return true }
+            guard bound[key]?.series.breaker !== breaker else { return true }
             bound[key] = Bound(series: series, token: token)
             return false
         }
@@ -75,12 +83,18 @@ public final class BreakerMetrics: CircuitBreakerRegistryObserver {
         remove(breaker)
     }
 
-    /// Reads every bound breaker's snapshot into its gauges. Under the lock, to allocate nothing:
-    /// a snapshot takes only its breaker's own lock, which is never held while this one is taken.
+    /// Reads every bound breaker's snapshot into its gauges, and removes the series of breakers
+    /// that have been freed. Under the lock, to allocate nothing while no breaker was freed: a
+    /// snapshot takes only its breaker's own lock, which is never held while this one is taken.
     private func update() {
         bound.withLock { bound in
-            for entry in bound.values {
-                entry.series.update()
+            var freed: [ObjectIdentifier] = []
+            for (key, entry) in bound where !entry.series.update() {
+                entry.series.remove()
+                freed.append(key)
+            }
+            for key in freed {
+                bound[key] = nil
             }
         }
     }

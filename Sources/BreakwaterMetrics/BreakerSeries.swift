@@ -2,8 +2,11 @@ import Breakwater
 
 /// The series of one breaker, looked up once: the breaker's observer updates them with atomic
 /// adds, and a scrape sets the gauges it reads from the breaker's snapshot.
+///
+/// It holds its breaker weakly: the breaker holds it as an observer, and metrics must not keep a
+/// breaker alive that its registry or the application has let go.
 final class BreakerSeries: CircuitBreakerObserver {
-    let breaker: CircuitBreaker
+    weak let breaker: CircuitBreaker?
     private let families: BreakerMetricFamilies
     /// The constant label values, then the circuit's name.
     private let circuitLabels: [String]
@@ -110,9 +113,11 @@ final class BreakerSeries: CircuitBreakerObserver {
         try? families.transitions.labels(circuitLabels + [transition.from.description, transition.to.description]).increment()
     }
 
-    /// Sets the gauges from the breaker's snapshot: run before every scrape.
-    func update() {
-        let snapshot = breaker.snapshot()
+    /// Sets the gauges from the breaker's snapshot: run before every scrape. `false` when the
+    /// breaker is freed.
+    @discardableResult
+    func update() -> Bool {
+        guard let snapshot = breaker?.snapshot() else { return false }
         for state in CircuitState.allCases {
             states[Int(state.rawValue)].set(state == snapshot.state ? 1.0 : 0.0)
         }
@@ -123,6 +128,7 @@ final class BreakerSeries: CircuitBreakerObserver {
         windowFailures.set(Double(snapshot.window.failures))
         windowSlowCalls.set(Double(snapshot.window.slowCalls))
         stateChangeTimestamp.set(snapshot.stateChangedAt)
+        return true
     }
 
     /// Removes every series of this breaker from the collector.

@@ -39,7 +39,7 @@ struct RegistryTests {
         let error = #expect(throws: CircuitBreakerRegistryError.self) {
             try registry.breaker(named: "x", configuration: CircuitBreakerConfiguration(failureRateThreshold: 2))
         }
-        #expect(error?.description == "failureRateThreshold is 2.0, must be from 0 to 1")
+        #expect(error?.description == "failureRateThreshold is 2.0, must be greater than 0 and at most 1")
         #expect(throws: CircuitBreakerConfigurationError.self) {
             try CircuitBreakerRegistry(overrides: ["bad": CircuitBreakerConfiguration(permittedCallsInHalfOpen: 0)])
         }
