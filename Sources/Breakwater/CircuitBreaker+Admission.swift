@@ -14,7 +14,7 @@ extension CircuitBreaker {
     func admit() -> Admission {
         let (state, generation) = Self.unpack(published.load(ordering: .acquiring))
         if state == .closed || state == .metricsOnly {
-            return .admitted(CircuitBreakerPermission(generation: generation, state: state, startedAt: clock.now))
+            return .admitted(CircuitBreakerPermission(generation: generation, state: state, breaker: id, startedAt: clock.now))
         }
         return admitOutsideClosedState(state, generation: generation)
     }
@@ -23,7 +23,8 @@ extension CircuitBreaker {
     func admitOutsideClosedState(_ state: CircuitState, generation: UInt64) -> Admission {
         switch state {
         case .disabled:
-            return .admitted(CircuitBreakerPermission(generation: generation, state: state, startedAt: BreakerInstant(nanoseconds: 0)))
+            return .admitted(CircuitBreakerPermission(
+                generation: generation, state: state, breaker: id, startedAt: BreakerInstant(nanoseconds: 0)))
         case .forcedOpen:
             return reject(CircuitBreakerError(circuit: name, state: state, nextAdmission: nil))
         case .open:
@@ -52,9 +53,10 @@ extension CircuitBreaker {
         }
         if mustTell { tellTransitions() }
         switch admission {
-        case .admitted(let generation, let state):
+        case .admitted(let generation, let state, let probe):
             let startedAt = state == .disabled ? BreakerInstant(nanoseconds: 0) : clock.now
-            return .admitted(CircuitBreakerPermission(generation: generation, state: state, startedAt: startedAt))
+            return .admitted(CircuitBreakerPermission(
+                generation: generation, state: state, probe: probe, breaker: id, startedAt: startedAt))
         case .rejected(let error):
             return reject(error)
         }
@@ -94,7 +96,8 @@ extension CircuitBreaker {
         } else {
             mustTell = core.withLock { core in
                 locked(&core) { machine in
-                    ((), machine.record(outcome, generation: permission.generation, durationNanoseconds: nanoseconds, at: end))
+                    ((), machine.record(
+                        outcome, generation: permission.generation, probe: permission.probe, durationNanoseconds: nanoseconds, at: end))
                 }
             }.mustTell
         }

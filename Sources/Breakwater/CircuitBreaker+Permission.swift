@@ -22,12 +22,23 @@ extension CircuitBreaker {
     /// - Parameter duration: how long the call took; by default, the time since the permission
     ///   was acquired.
     public func record(_ completion: CallCompletion, for permission: CircuitBreakerPermission, duration: Duration? = nil) {
+        guard isOwn(permission) else { return }
         complete(permission, completion.outcome, duration: duration)
     }
 
     /// Reports that the call that `permission` admitted threw `error`; the configuration's
     /// ``CircuitBreakerConfiguration/isFailure`` decides whether it counts as a failure.
     public func record(error: any Error, for permission: CircuitBreakerPermission, duration: Duration? = nil) {
+        guard isOwn(permission) else { return }
         complete(permission, error: error, duration: duration)
+    }
+
+    /// Whether this breaker gave `permission`; logs the mistake when it did not.
+    private func isOwn(_ permission: CircuitBreakerPermission) -> Bool {
+        guard permission.breaker != id else { return true }
+        logger.error(
+            "a permission of another circuit breaker was recorded here; nothing recorded",
+            metadata: ["circuit": "\(name)"])
+        return false
     }
 }

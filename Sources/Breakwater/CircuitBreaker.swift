@@ -38,6 +38,8 @@ public final class CircuitBreaker: Sendable {
 
     /// The circuit's name, as logs and metrics show it.
     public let name: String
+    /// A number no other breaker of the process has, carried by its permissions.
+    @usableFromInline let id: UInt64
     /// The configuration the breaker was created with.
     public let configuration: CircuitBreakerConfiguration
     @usableFromInline let clock: any BreakerClock
@@ -89,6 +91,7 @@ public final class CircuitBreaker: Sendable {
     ) throws(CircuitBreakerConfigurationError) {
         try configuration.validate(name: name)
         self.name = name
+        id = Self.ids.wrappingAdd(1, ordering: .relaxed).newValue
         self.configuration = configuration
         self.clock = clock
         readsSystemClock = clock is SystemClock
@@ -107,6 +110,9 @@ public final class CircuitBreaker: Sendable {
         core = Guarded(Core(machine: machine, observers: list, nextObserverID: UInt64(observers.count)))
         timer = Guarded(PendingTimer())
     }
+
+    /// The last ``id`` handed out.
+    private static let ids = Atomic<UInt64>(0)
 
     deinit {
         timer.withLock { $0.task?.cancel() }

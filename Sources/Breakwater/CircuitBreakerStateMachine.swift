@@ -18,7 +18,8 @@ struct CircuitBreakerStateMachine {
     }
 
     enum Admission {
-        case admitted(generation: UInt64, state: CircuitState)
+        /// `probe` numbers a half-open probe within its generation, from 1; 0 for other calls.
+        case admitted(generation: UInt64, state: CircuitState, probe: Int)
         case rejected(CircuitBreakerError)
     }
 
@@ -118,8 +119,12 @@ struct CircuitBreakerStateMachine {
     /// Opens since the circuit last closed; drives exponential backoff.
     private(set) var consecutiveOpens = 0
 
-    /// Probe permits handed out in the current half-open state, and what the probes did.
+    /// Probe permits held in the current half-open state, and what the probes did.
     private(set) var probesAdmitted = 0
+    /// Probe permits handed out in the current half-open state, and those already recorded: a
+    /// probe recorded twice counts once.
+    private var probesIssued = 0
+    private var probesRecorded: Set<Int> = []
     private(set) var probeCounts = WindowCounts()
     /// The rejection of the current state.
     private(set) var rejection: Rejection
@@ -146,10 +151,11 @@ struct CircuitBreakerStateMachine {
         }
         switch state {
         case .closed, .disabled, .metricsOnly:
-            return (.admitted(generation: generation, state: state), effects)
+            return (.admitted(generation: generation, state: state, probe: 0), effects)
         case .halfOpen where probesAdmitted < context.configuration.permittedCallsInHalfOpen:
             probesAdmitted += 1
-            return (.admitted(generation: generation, state: state), effects)
+            probesIssued += 1
+            return (.admitted(generation: generation, state: state, probe: probesIssued), effects)
         case .open, .halfOpen, .forcedOpen:
             return (.rejected(rejection.error), effects)
         }
@@ -169,10 +175,12 @@ struct CircuitBreakerStateMachine {
 
     // MARK: Recording
 
-    /// Records how a call admitted in `generation` ended at `end` after `durationNanoseconds`.
+    /// Records how a call admitted in `generation` (as its `probe`, when half-open) ended at `end`
+    /// after `durationNanoseconds`.
     mutating func record(
         _ outcome: CallOutcome,
         generation: UInt64,
+        probe: Int,
         durationNanoseconds: Int64,
         at end: BreakerInstant
     ) -> Effects? {
@@ -195,6 +203,8 @@ struct CircuitBreakerStateMachine {
             guard state == .closed, let reason = context.tripReason(consecutiveFailures: consecutiveFailures, window: window.counts) else { return nil }
             return transition(to: .open, reason: reason, at: end)
         case .halfOpen:
+            // A probe recorded a second time, by mistake, must not give back a permit twice.
+            guard probesRecorded.insert(probe).inserted else { return nil }
             guard outcome != .ignored else {
                 probesAdmitted -= 1
                 return nil
@@ -265,6 +275,8 @@ struct CircuitBreakerStateMachine {
         stateEnteredUnixTime = unixTime
         lastTransition = change
         probesAdmitted = 0
+        probesIssued = 0
+        probesRecorded = []
         probeCounts = WindowCounts()
         var timerDeadline: BreakerInstant?
         switch target {
