@@ -9,7 +9,7 @@ import Synchronization
 /// picks the first time it counts. Whoever takes the lock first moves the counts into the window
 /// (``drain(into:)``), so everything that reads the window under the lock sees them.
 ///
-/// A counter holds `tag << 32 | count`: the tag names the generation (its low 8 bits) and the
+/// A counter holds `tag << 12 | count`: the tag names the generation (its low 28 bits) and the
 /// window slice (its low 23 bits) the counter takes successes for, and an add succeeds only while
 /// the tag is the one the caller expects. The lock holder re-tags the counters for the next slice
 /// or generation, and seals them while the circuit is not healthy, so a success that raced a
@@ -45,7 +45,7 @@ final class SuccessStripes: Sendable {
         let expected = Self.tag(generation: generation, slice: slice)
         return cells.withCell(PerThreadCells.index()) { cell in
             var value = cell.load(ordering: .relaxed)
-            while value >> 32 == expected, value & 0xFFFF_FFFF != 0xFFFF_FFFF {
+            while value >> Self.countBits == expected, value & Self.countMask != Self.countMask {
                 let (exchanged, current) = cell.compareExchange(
                     expected: value, desired: value &+ 1, ordering: .relaxed
                 )
@@ -63,11 +63,11 @@ final class SuccessStripes: Sendable {
         for index in 0..<PerThreadCells.count {
             cells.withCell(index) { cell in
                 let value = cell.load(ordering: .relaxed)
-                let count = value & 0xFFFF_FFFF
+                let count = value & Self.countMask
                 guard value & Self.sealed == 0, count > 0 else { return }
                 // Subtract what was read rather than store zero: adds that land meanwhile stay.
                 cell.wrappingSubtract(count, ordering: .relaxed)
-                machine.absorbSuccesses(Int(count), sliceTag: Int64((value >> 32) & Self.sliceMask))
+                machine.absorbSuccesses(Int(count), sliceTag: Int64((value >> Self.countBits) & Self.sliceMask))
             }
         }
     }
@@ -76,17 +76,17 @@ final class SuccessStripes: Sendable {
     /// `nil`. Counts still in them are the machine's when their generation is its own (successes
     /// that raced the step before this); a generation ago, they raced a transition and are dropped.
     func prime(_ machine: inout CircuitBreakerStateMachine, slice: Int64?) {
-        let generationTag = machine.generation & 0xFF
-        let tag = slice.map { Self.tag(generation: machine.generation, slice: $0) << 32 } ?? Self.sealed
-        if cells.withCell(0, { $0.load(ordering: .relaxed) }) & ~0xFFFF_FFFF == tag {
+        let generationTag = machine.generation & Self.generationMask
+        let tag = slice.map { Self.tag(generation: machine.generation, slice: $0) << Self.countBits } ?? Self.sealed
+        if cells.withCell(0, { $0.load(ordering: .relaxed) }) & ~Self.countMask == tag {
             return
         }
         primedSlice.store(.min, ordering: .relaxed)
         for index in 0..<PerThreadCells.count {
             let previous = cells.withCell(index) { $0.exchange(tag, ordering: .relaxed) }
-            let count = previous & 0xFFFF_FFFF
-            if previous & Self.sealed == 0, count > 0, previous >> 55 == generationTag {
-                machine.absorbSuccesses(Int(count), sliceTag: Int64((previous >> 32) & Self.sliceMask))
+            let count = previous & Self.countMask
+            if previous & Self.sealed == 0, count > 0, previous >> (Self.countBits + 23) == generationTag {
+                machine.absorbSuccesses(Int(count), sliceTag: Int64((previous >> Self.countBits) & Self.sliceMask))
             }
         }
         if let slice {
@@ -96,8 +96,16 @@ final class SuccessStripes: Sendable {
 
     /// The slice bits of a tag.
     static let sliceMask: UInt64 = 0x7F_FFFF
+    /// The generation bits of a tag: a success admitted in one generation could be added to
+    /// another of the same 28 low bits, which takes 268 million transitions within one slice
+    /// between a caller's check of its generation and its add.
+    static let generationMask: UInt64 = 0xFFF_FFFF
+    /// The bits of the count under the tag. A full counter sends successes to the lock, which
+    /// empties it: one lock in 4,095 successes of a thread.
+    private static let countBits: UInt64 = 12
+    private static let countMask: UInt64 = 1 << countBits - 1
 
-    private static func tag(generation: UInt64, slice: Int64) -> UInt64 {
-        (generation & 0xFF) << 23 | UInt64(bitPattern: slice) & sliceMask
+    static func tag(generation: UInt64, slice: Int64) -> UInt64 {
+        (generation & generationMask) << 23 | UInt64(bitPattern: slice) & sliceMask
     }
 }

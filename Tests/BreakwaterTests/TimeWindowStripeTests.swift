@@ -62,4 +62,20 @@ struct TimeWindowStripeTests {
         try breaker.run {}
         #expect(breaker.state == .open, "4 calls, 2 failures: a failure rate of 0.5 reaches the threshold")
     }
+
+    @Test("a success admitted before 256 transitions or more in one slice cannot be added without the lock", arguments: [256, 512, 4_096])
+    func staleSuccessAfterManyTransitionsInOneSlice(transitions: Int) throws {
+        let breaker = try breaker()
+        try breaker.run {}
+        let stale = try breaker.acquirePermission()
+        for _ in 0..<transitions {
+            breaker.reset()
+        }
+        #expect(breaker.quietGeneration.load(ordering: .relaxed) == stale.generation &+ UInt64(transitions) &+ 1)
+        // What a caller preempted between its check of the generation and its add would do.
+        let stripes = try #require(breaker.successStripes)
+        #expect(!stripes.add(generation: stale.generation, endedAt: clock.now.nanoseconds))
+        breaker.record(.success, for: stale)
+        #expect(breaker.snapshot().window.calls == 0, "a stale success does not count in the new generation")
+    }
 }
