@@ -36,8 +36,8 @@ extension CircuitBreaker {
     /// Whether this breaker gave `permission`; logs the mistake when it did not.
     private func isOwn(_ permission: CircuitBreakerPermission) -> Bool {
         guard permission.breaker != id else { return true }
-        logger.error(
-            "a permission of another circuit breaker was recorded here; nothing recorded",
+        logger.info(
+            "permission of another circuit breaker refused; nothing recorded",
             metadata: ["circuit": "\(name)"])
         return false
     }

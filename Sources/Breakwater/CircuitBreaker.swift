@@ -235,11 +235,14 @@ public final class CircuitBreaker: Sendable {
         scheduleTimer(at: effects.timerDeadline, generation: effects.generation)
     }
 
+    /// Logs a transition as swift-log's guide asks of a library: `info` when the circuit starts
+    /// rejecting calls (the one thing a caller learns only from its errors), `debug` otherwise;
+    /// the values in metadata, the message constant.
     private func log(_ transition: StateTransition) {
-        let level: Logger.Level = transition.to.rejectsCalls ? .warning : .info
+        let level: Logger.Level = transition.to.rejectsCalls ? .info : .debug
         logger.log(
             level: level,
-            "circuit \(name) is \(transition.to)",
+            "circuit breaker changed state",
             metadata: [
                 "circuit": "\(name)",
                 "from": "\(transition.from)",

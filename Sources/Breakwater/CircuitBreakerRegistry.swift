@@ -86,6 +86,11 @@ public final class CircuitBreakerRegistry: Sendable {
 
     /// The breaker named `name`, created with `configuration` if there is none yet.
     ///
+    /// An existing breaker is returned when its configuration equals `configuration`. Equality
+    /// leaves out the ``CircuitBreakerConfiguration/isFailure`` predicate, which cannot be
+    /// compared: asking again with only another predicate returns the existing breaker, which
+    /// keeps the predicate it was created with. To change a predicate, remove the breaker first.
+    ///
     /// - Throws: ``CircuitBreakerRegistryError/invalid(_:)`` for an invalid name or configuration,
     ///   ``CircuitBreakerRegistryError/configurationConflict(name:)`` when a breaker of that name
     ///   exists with another configuration.

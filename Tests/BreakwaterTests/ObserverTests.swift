@@ -81,7 +81,7 @@ struct ObserverTests {
         _ = second
     }
 
-    @Test("transitions are logged with the circuit, the states and the reason")
+    @Test("transitions are logged as a library should: info when calls start being rejected, debug otherwise, values in metadata")
     func logging() throws {
         let records = LogRecords()
         let logger = Logger(label: "test") { _ in CapturingLogHandler(records: records) }
@@ -91,8 +91,9 @@ struct ObserverTests {
         _ = try? breaker.run { throw DependencyError() }
         breaker.reset()
         let lines = records.lines.withLock { $0 }
-        #expect(lines.map(\.level) == [.warning, .info])
-        #expect(lines.first?.message == "circuit payments is open")
+        #expect(lines.map(\.level) == [.info, .debug])
+        #expect(lines.allSatisfy { $0.message == "circuit breaker changed state" })
+        #expect(lines.first?.metadata["circuit"] == "payments")
         #expect(lines.first?.metadata["reason"] == "1 consecutive failures")
         #expect(lines.first?.metadata["from"] == "closed")
         #expect(lines.last?.metadata["to"] == "closed")

@@ -32,6 +32,18 @@ struct RegistryTests {
         #expect(try registry.breaker(named: "payments", configuration: registry.defaultConfiguration).name == "payments")
     }
 
+    @Test("asking again with only another failure predicate returns the existing breaker, which keeps its own")
+    func predicateOnlyDifference() async throws {
+        let registry = try registry()
+        let strict = CircuitBreakerConfiguration(consecutiveFailureThreshold: 1, isFailure: { _ in true })
+        let lenient = CircuitBreakerConfiguration(consecutiveFailureThreshold: 1, isFailure: { _ in false })
+        let first = try registry.breaker(named: "inventory", configuration: strict)
+        let second = try registry.breaker(named: "inventory", configuration: lenient)
+        #expect(first === second)
+        _ = try? second.run { () throws(DependencyError) in throw DependencyError() }
+        #expect(second.state == .open, "the predicate it was created with counted the failure")
+    }
+
     @Test("invalid names and configurations are errors")
     func invalid() throws {
         let registry = try registry()

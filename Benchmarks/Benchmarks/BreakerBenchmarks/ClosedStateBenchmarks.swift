@@ -63,4 +63,20 @@ func registerClosedStateBenchmarks() {
     } setup: {
         try Breakers.closed("closed-constant-clock", clock: ConstantClock())
     }
+
+    // A timed call: the operation runs in a task of its own, the timer in a child task. The
+    // control is the same operation run in a task and awaited, with no breaker and no timer.
+    Benchmark("Closed: run(timeout:) succeeds (operation task + timer child task)") { benchmark, breaker in
+        for iteration in benchmark.scaledIterations {
+            blackHole(try await breaker.run(timeout: .seconds(10)) { trivialOperation(iteration) })
+        }
+    } setup: {
+        try Breakers.closed("closed-timed")
+    }
+
+    Benchmark("Baseline: the operation in a task, awaited") { benchmark in
+        for iteration in benchmark.scaledIterations {
+            blackHole(await Task { trivialOperation(iteration) }.value)
+        }
+    }
 }
