@@ -20,8 +20,9 @@ let package = Package(
     targets: [
         .target(
             name: "Breakwater",
-            dependencies: [.product(name: "Logging", package: "swift-log")]
+            dependencies: ["CBreakwaterFence", .product(name: "Logging", package: "swift-log")]
         ),
+        .target(name: "CBreakwaterFence"),
         .target(
             name: "BreakwaterMetrics",
             dependencies: [

@@ -26,13 +26,14 @@ extension CircuitBreaker {
             return .admitted(CircuitBreakerPermission(
                 generation: generation, state: state, breaker: id, startedAt: BreakerInstant(nanoseconds: 0)))
         case .forcedOpen:
-            return reject(CircuitBreakerError(circuit: name, state: state, nextAdmission: nil))
+            return reject(CircuitBreakerError(circuit: name, state: state, nextAdmission: nil, rejectionClock: context.rejectionClock))
         case .open:
             let deadline = openUntil.load(ordering: .relaxed)
             let now = readsSystemClock ? SystemClock().coarseNow : clock.coarseNow
             if now.nanoseconds < deadline {
                 return reject(CircuitBreakerError(
-                    circuit: name, state: state, nextAdmission: BreakerInstant(nanoseconds: deadline), clock: clock))
+                    circuit: name, state: state, nextAdmission: BreakerInstant(nanoseconds: deadline),
+                    rejectionClock: context.rejectionClock))
             }
             return admitUnderLock()
         case .closed, .metricsOnly, .halfOpen:

@@ -8,7 +8,7 @@ public struct CircuitBreakerError: Error, Hashable, CustomStringConvertible {
     /// that is known: an open circuit's end of wait. `nil` while forced open or half-open.
     public var nextAdmission: BreakerInstant?
     /// The breaker's clock, which ``nextAdmission`` is an instant of.
-    private let clock: any BreakerClock
+    private let clock: RejectionClock
 
     /// Creates the error for a call that `circuit` rejected in `state`.
     ///
@@ -19,7 +19,15 @@ public struct CircuitBreakerError: Error, Hashable, CustomStringConvertible {
         self.circuit = circuit
         self.state = state
         self.nextAdmission = nextAdmission
-        self.clock = clock
+        self.clock = RejectionClock(clock)
+    }
+
+    /// The error of a rejection on the call path, where the breaker knows its clock's kind.
+    init(circuit: String, state: CircuitState, nextAdmission: BreakerInstant?, rejectionClock: RejectionClock) {
+        self.circuit = circuit
+        self.state = state
+        self.nextAdmission = nextAdmission
+        clock = rejectionClock
     }
 
     /// How long from now until the circuit admits a call, when that is known (an open circuit):
@@ -50,6 +58,24 @@ public struct CircuitBreakerError: Error, Hashable, CustomStringConvertible {
         case .open: "circuit '\(circuit)' is open; rejecting calls until its open duration is over"
         case .halfOpen: "circuit '\(circuit)' is half-open and all its probe calls are taken"
         default: "circuit '\(circuit)' is \(state); rejecting calls"
+        }
+    }
+}
+
+/// A breaker's clock as its errors keep it: the system clock as nothing at all, so that copying and
+/// throwing a rejection costs no more than its fields.
+enum RejectionClock: Sendable {
+    case system
+    case other(any BreakerClock)
+
+    init(_ clock: any BreakerClock) {
+        self = clock is SystemClock ? .system : .other(clock)
+    }
+
+    var now: BreakerInstant {
+        switch self {
+        case .system: SystemClock().now
+        case .other(let clock): clock.now
         }
     }
 }

@@ -28,6 +28,8 @@ struct CircuitBreakerStateMachine {
         let name: String
         let configuration: CircuitBreakerConfiguration
         let clock: any BreakerClock
+        /// The clock as rejections keep it.
+        let rejectionClock: RejectionClock
         let consecutiveFailureThreshold: Int?
         let minimumNumberOfCalls: Int
         let slowCallNanoseconds: Int64
@@ -36,6 +38,7 @@ struct CircuitBreakerStateMachine {
             self.name = name
             self.configuration = configuration
             self.clock = clock
+            rejectionClock = RejectionClock(clock)
             consecutiveFailureThreshold = configuration.effectiveConsecutiveFailureThreshold
             if case .countBased(let size) = configuration.slidingWindow {
                 minimumNumberOfCalls = min(configuration.minimumNumberOfCalls, size)
@@ -121,10 +124,10 @@ struct CircuitBreakerStateMachine {
 
     /// Probe permits held in the current half-open state, and what the probes did.
     private(set) var probesAdmitted = 0
-    /// Probe permits handed out in the current half-open state, and those already recorded: a
-    /// probe recorded twice counts once.
+    /// The number of the last probe permit handed out in the current half-open state, and the
+    /// numbers of those not yet recorded: a probe recorded twice counts once.
     private var probesIssued = 0
-    private var probesRecorded: Set<Int> = []
+    private var probesOutstanding: [Int]
     private(set) var probeCounts = WindowCounts()
     /// The rejection of the current state.
     private(set) var rejection: Rejection
@@ -132,6 +135,8 @@ struct CircuitBreakerStateMachine {
     init(context: Context) {
         self.context = context
         window = WindowRecorder(context.configuration.slidingWindow)
+        probesOutstanding = []
+        probesOutstanding.reserveCapacity(min(context.configuration.permittedCallsInHalfOpen, 64))
         stateEnteredAt = context.clock.now
         stateEnteredUnixTime = context.clock.unixTime
         openUntil = stateEnteredAt
@@ -155,6 +160,7 @@ struct CircuitBreakerStateMachine {
         case .halfOpen where probesAdmitted < context.configuration.permittedCallsInHalfOpen:
             probesAdmitted += 1
             probesIssued += 1
+            probesOutstanding.append(probesIssued)
             return (.admitted(generation: generation, state: state, probe: probesIssued), effects)
         case .open, .halfOpen, .forcedOpen:
             return (.rejected(rejection.error), effects)
@@ -204,7 +210,8 @@ struct CircuitBreakerStateMachine {
             return transition(to: .open, reason: reason, at: end)
         case .halfOpen:
             // A probe recorded a second time, by mistake, must not give back a permit twice.
-            guard probesRecorded.insert(probe).inserted else { return nil }
+            guard let index = probesOutstanding.firstIndex(of: probe) else { return nil }
+            probesOutstanding.remove(at: index)
             guard outcome != .ignored else {
                 probesAdmitted -= 1
                 return nil
@@ -276,7 +283,7 @@ struct CircuitBreakerStateMachine {
         lastTransition = change
         probesAdmitted = 0
         probesIssued = 0
-        probesRecorded = []
+        probesOutstanding.removeAll(keepingCapacity: true)
         probeCounts = WindowCounts()
         var timerDeadline: BreakerInstant?
         switch target {
@@ -296,7 +303,8 @@ struct CircuitBreakerStateMachine {
         }
         rejection = Rejection(
             CircuitBreakerError(
-                circuit: context.name, state: target, nextAdmission: target == .open ? openUntil : nil, clock: context.clock))
+                circuit: context.name, state: target, nextAdmission: target == .open ? openUntil : nil,
+                rejectionClock: context.rejectionClock))
         return Effects(
             transition: change,
             timerDeadline: context.configuration.automaticTransitionFromOpenToHalfOpen ? timerDeadline : nil,

@@ -124,4 +124,34 @@ struct TimedCallTests {
         #expect(fixture.observer.outcomes == [.failure], "only the call that tripped the circuit")
         #expect(!fixture.isRejected())
     }
+
+    @Test("callers cancelled while their stubborn probes run, round after round, never leave half-open wedged")
+    func cancelledProbesUnderContention() async throws {
+        let fixture = try Fixture(
+            CircuitBreakerConfiguration(
+                consecutiveFailureThreshold: 1, openDuration: .fixed(.seconds(30)), permittedCallsInHalfOpen: 3))
+        for _ in 0..<50 {
+            fixture.trip()
+            fixture.clock.advance(by: .seconds(30))
+            let operation = StubbornOperation()
+            let callers = (0..<8).map { _ in
+                Task { try await fixture.breaker.run(timeout: .seconds(5)) { await operation.run() } }
+            }
+            while fixture.breaker.snapshot().probesAdmitted < 3 { await Task.yield() }
+            for caller in callers { caller.cancel() }
+            for caller in callers {
+                let result = await caller.result
+                #expect(throws: (any Error).self) { try result.get() }
+            }
+            #expect(fixture.breaker.state == .halfOpen)
+            #expect(fixture.breaker.snapshot().probesAdmitted == 0, "every cancelled probe gave its permit back")
+            operation.release()
+            try fixture.succeed(count: 3)
+            #expect(fixture.breaker.state == .closed)
+        }
+        let counts = Dictionary(grouping: fixture.observer.outcomes, by: { $0 }).mapValues(\.count)
+        #expect(counts[.ignored] == 150)
+        #expect(counts[.rejected, default: 0] <= 250, "callers cancelled before their call are not even rejected")
+        #expect(counts[.timeout] == nil)
+    }
 }
