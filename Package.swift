@@ -20,9 +20,9 @@ let package = Package(
     targets: [
         .target(
             name: "Breakwater",
-            dependencies: ["CBreakwaterFence", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CBreakwaterThreads", .product(name: "Logging", package: "swift-log")]
         ),
-        .target(name: "CBreakwaterFence"),
+        .target(name: "CBreakwaterThreads"),
         .target(
             name: "BreakwaterMetrics",
             dependencies: [

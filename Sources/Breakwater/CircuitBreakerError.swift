@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A breaker did not let a call through.
 public struct CircuitBreakerError: Error, Hashable, CustomStringConvertible {
     /// The name of the circuit.
@@ -10,19 +12,13 @@ public struct CircuitBreakerError: Error, Hashable, CustomStringConvertible {
     /// The breaker's clock, which ``nextAdmission`` is an instant of.
     private let clock: RejectionClock
 
-    /// Creates the error for a call that `circuit` rejected in `state`.
-    ///
-    /// - Parameter clock: the breaker's clock, which `nextAdmission` is an instant of.
-    public init(
-        circuit: String, state: CircuitState, nextAdmission: BreakerInstant?, clock: any BreakerClock = SystemClock()
-    ) {
-        self.circuit = circuit
-        self.state = state
-        self.nextAdmission = nextAdmission
-        self.clock = RejectionClock(clock)
+    /// Creates the error for a call that `circuit` rejected in `state`, with `nextAdmission` on
+    /// the system clock.
+    public init(circuit: String, state: CircuitState, nextAdmission: BreakerInstant?) {
+        self.init(circuit: circuit, state: state, nextAdmission: nextAdmission, rejectionClock: .system)
     }
 
-    /// The error of a rejection on the call path, where the breaker knows its clock's kind.
+    /// The error of a breaker's rejection, on the breaker's clock.
     init(circuit: String, state: CircuitState, nextAdmission: BreakerInstant?, rejectionClock: RejectionClock) {
         self.circuit = circuit
         self.state = state
@@ -31,7 +27,8 @@ public struct CircuitBreakerError: Error, Hashable, CustomStringConvertible {
     }
 
     /// How long from now until the circuit admits a call, when that is known (an open circuit):
-    /// what an HTTP `Retry-After` header says, once rounded up to whole seconds.
+    /// what an HTTP `Retry-After` header says, once rounded up to whole seconds. Read on the
+    /// breaker's clock; `nil` as well once a breaker with a clock of its own is freed.
     ///
     /// ```swift
     /// } catch let error as CircuitBreakerError {
@@ -40,7 +37,8 @@ public struct CircuitBreakerError: Error, Hashable, CustomStringConvertible {
     /// }
     /// ```
     public var retryAfter: Duration? {
-        nextAdmission.map { max(.zero, clock.now.duration(to: $0)) }
+        guard let nextAdmission, let now = clock.now else { return nil }
+        return max(.zero, now.duration(to: nextAdmission))
     }
 
     public static func == (lhs: Self, rhs: Self) -> Bool {
@@ -62,21 +60,40 @@ public struct CircuitBreakerError: Error, Hashable, CustomStringConvertible {
     }
 }
 
-/// A breaker's clock as its errors keep it: the system clock as nothing at all, so that copying and
-/// throwing a rejection costs no more than its fields.
-enum RejectionClock: Sendable {
-    case system
-    case other(any BreakerClock)
+/// A breaker's clock as its errors refer to it: a number, so that copying and throwing a
+/// rejection costs no more than its other fields. 0 is the system clock; any other clock is
+/// registered while its breaker lives, and an error that outlives it no longer knows its wait.
+struct RejectionClock: Sendable, Hashable {
+    private let id: UInt64
 
-    init(_ clock: any BreakerClock) {
-        self = clock is SystemClock ? .system : .other(clock)
+    private static let registered = Mutex<(clocks: [UInt64: any BreakerClock], last: UInt64)>(([:], 0))
+
+    /// The system clock.
+    static let system = RejectionClock(id: 0)
+
+    private init(id: UInt64) {
+        self.id = id
     }
 
-    var now: BreakerInstant {
-        switch self {
-        case .system: SystemClock().now
-        case .other(let clock): clock.now
+    /// Registers `clock` until ``unregister()``; the system clock needs no registration.
+    static func register(_ clock: any BreakerClock) -> RejectionClock {
+        guard !(clock is SystemClock) else { return .system }
+        return registered.withLock { registered in
+            registered.last += 1
+            registered.clocks[registered.last] = clock
+            return RejectionClock(id: registered.last)
         }
+    }
+
+    func unregister() {
+        guard id != 0 else { return }
+        _ = Self.registered.withLock { $0.clocks.removeValue(forKey: id) }
+    }
+
+    /// The clock's time now; `nil` when its breaker is gone.
+    var now: BreakerInstant? {
+        guard id != 0 else { return SystemClock().now }
+        return Self.registered.withLock { $0.clocks[id] }?.now
     }
 }
 

@@ -38,7 +38,7 @@ struct CircuitBreakerStateMachine {
             self.name = name
             self.configuration = configuration
             self.clock = clock
-            rejectionClock = RejectionClock(clock)
+            rejectionClock = .register(clock)
             consecutiveFailureThreshold = configuration.effectiveConsecutiveFailureThreshold
             if case .countBased(let size) = configuration.slidingWindow {
                 minimumNumberOfCalls = min(configuration.minimumNumberOfCalls, size)
@@ -46,6 +46,10 @@ struct CircuitBreakerStateMachine {
                 minimumNumberOfCalls = configuration.minimumNumberOfCalls
             }
             slowCallNanoseconds = configuration.slowCallDurationThreshold.nanoseconds
+        }
+
+        deinit {
+            rejectionClock.unregister()
         }
 
         /// Whether a half-open state entered at `enteredAt` has waited too long by `now`.

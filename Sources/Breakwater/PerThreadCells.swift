@@ -1,12 +1,5 @@
+import CBreakwaterThreads
 import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Eight atomic counters, each alone on a 64-byte cache line, and a counter for each thread:
 /// state that every call writes, spread so that calls on different threads write different lines.
@@ -34,26 +27,17 @@ struct PerThreadCells: ~Copyable, Sendable {
     /// ask, and keep theirs, so up to eight threads never share one.
     @inline(__always)
     static func index() -> Int {
-        if let stored = pthread_getspecific(ThreadCell.key) {
-            return Int(bitPattern: stored) &- 1
+        let stored = breakwater_get_counter_cell()
+        if stored != 0 {
+            return stored &- 1
         }
-        let index = ThreadCell.next.wrappingAdd(1, ordering: .relaxed).oldValue & (count - 1)
-        pthread_setspecific(ThreadCell.key, UnsafeRawPointer(bitPattern: index &+ 1))
+        let index = next.wrappingAdd(1, ordering: .relaxed).oldValue & (count - 1)
+        breakwater_set_counter_cell(index &+ 1)
         return index
     }
-}
-
-/// Which counter each thread uses, kept in thread-specific storage.
-private enum ThreadCell {
-    /// The thread-specific key; its value is the counter's index plus one, so that unset is `nil`.
-    static let key: pthread_key_t = {
-        var key = pthread_key_t()
-        pthread_key_create(&key, nil)
-        return key
-    }()
 
     /// The next index to hand out.
-    static let next = Atomic<Int>(0)
+    private static let next = Atomic<Int>(0)
 }
 
 private struct PaddedCounter: ~Copyable, Sendable {

@@ -1,4 +1,4 @@
-import CBreakwaterFence
+import CBreakwaterThreads
 import Synchronization
 
 #if canImport(Glibc)
@@ -84,10 +84,13 @@ enum ReadingThreads {
     /// when every slot is taken, and the thread counts itself in the shared overflow counter.
     @inline(__always)
     private static func slotIndex() -> Int {
-        if let stored = pthread_getspecific(SlotTable.key) {
-            return Int(bitPattern: stored) &- 2
+        let stored = breakwater_get_reading_slot()
+        if stored != 0 {
+            return stored &- 2
         }
         let index = table.claim()
+        breakwater_set_reading_slot(index &+ 2)
+        // Only for its destructor, which gives the slot back when the thread exits.
         pthread_setspecific(SlotTable.key, UnsafeRawPointer(bitPattern: index &+ 2))
         return index
     }

@@ -1,4 +1,7 @@
-#include "CBreakwaterFence.h"
+#include "CBreakwaterThreads.h"
+
+_Thread_local long breakwater_reading_slot = 0;
+_Thread_local long breakwater_counter_cell = 0;
 
 #if defined(__linux__)
 #include <linux/membarrier.h>
