@@ -38,8 +38,9 @@ public final class CircuitBreaker: Sendable {
 
     /// The circuit's name, as logs and metrics show it.
     public let name: String
-    /// A number no other breaker of the process has, carried by its permissions.
-    @usableFromInline let id: UInt64
+    /// A number no other breaker of the process has (until 4 billion have been made), carried by
+    /// its permissions.
+    @usableFromInline let id: UInt32
     /// The configuration the breaker was created with.
     public let configuration: CircuitBreakerConfiguration
     @usableFromInline let clock: any BreakerClock
@@ -112,7 +113,7 @@ public final class CircuitBreaker: Sendable {
     }
 
     /// The last ``id`` handed out.
-    private static let ids = Atomic<UInt64>(0)
+    private static let ids = Atomic<UInt32>(0)
 
     deinit {
         timer.withLock { $0.task?.cancel() }

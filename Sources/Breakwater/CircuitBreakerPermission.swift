@@ -8,21 +8,26 @@
 /// the same instant. A half-open probe permission that is never reported holds its probe slot
 /// until the circuit leaves half-open (see ``CircuitBreakerConfiguration/maximumWaitInHalfOpen``).
 public struct CircuitBreakerPermission: Sendable, Hashable {
-    @usableFromInline let generation: UInt64
-    @usableFromInline let state: CircuitState
-    /// The number of a half-open probe in its generation, from 1; 0 for other calls.
-    @usableFromInline let probe: Int
-    /// The ``CircuitBreaker/id`` of the breaker that gave it.
-    @usableFromInline let breaker: UInt64
+    // Three words, as small as the call path can pass around: the generation and state packed as
+    // the breaker publishes them, the breaker's id and the probe's number, and the start.
+
+    /// `generation << 3 | state`.
+    @usableFromInline let admission: UInt64
+    /// The breaker's ``CircuitBreaker/id`` in the high 32 bits, the number of a half-open probe in
+    /// its generation (from 1; 0 for other calls) in the low 32.
+    @usableFromInline let owner: UInt64
     /// When the call was admitted, on the breaker's clock.
     public let startedAt: BreakerInstant
 
     @usableFromInline
-    init(generation: UInt64, state: CircuitState, probe: Int = 0, breaker: UInt64, startedAt: BreakerInstant) {
-        self.generation = generation
-        self.state = state
-        self.probe = probe
-        self.breaker = breaker
+    init(generation: UInt64, state: CircuitState, probe: UInt32 = 0, breaker: UInt32, startedAt: BreakerInstant) {
+        admission = generation << 3 | UInt64(state.rawValue)
+        owner = UInt64(breaker) << 32 | UInt64(probe)
         self.startedAt = startedAt
     }
+
+    @usableFromInline var generation: UInt64 { admission >> 3 }
+    @usableFromInline var state: CircuitState { CircuitState(rawValue: UInt8(truncatingIfNeeded: admission & 7)) ?? .closed }
+    var probe: UInt32 { UInt32(truncatingIfNeeded: owner) }
+    var breaker: UInt32 { UInt32(truncatingIfNeeded: owner >> 32) }
 }

@@ -19,7 +19,7 @@ struct CircuitBreakerStateMachine {
 
     enum Admission {
         /// `probe` numbers a half-open probe within its generation, from 1; 0 for other calls.
-        case admitted(generation: UInt64, state: CircuitState, probe: Int)
+        case admitted(generation: UInt64, state: CircuitState, probe: UInt32)
         case rejected(CircuitBreakerError)
     }
 
@@ -130,8 +130,8 @@ struct CircuitBreakerStateMachine {
     private(set) var probesAdmitted = 0
     /// The number of the last probe permit handed out in the current half-open state, and the
     /// numbers of those not yet recorded: a probe recorded twice counts once.
-    private var probesIssued = 0
-    private var probesOutstanding: [Int]
+    private var probesIssued: UInt32 = 0
+    private var probesOutstanding: [UInt32]
     private(set) var probeCounts = WindowCounts()
     /// The rejection of the current state.
     private(set) var rejection: Rejection
@@ -163,7 +163,7 @@ struct CircuitBreakerStateMachine {
             return (.admitted(generation: generation, state: state, probe: 0), effects)
         case .halfOpen where probesAdmitted < context.configuration.permittedCallsInHalfOpen:
             probesAdmitted += 1
-            probesIssued += 1
+            probesIssued = probesIssued == .max ? 1 : probesIssued + 1
             probesOutstanding.append(probesIssued)
             return (.admitted(generation: generation, state: state, probe: probesIssued), effects)
         case .open, .halfOpen, .forcedOpen:
@@ -190,7 +190,7 @@ struct CircuitBreakerStateMachine {
     mutating func record(
         _ outcome: CallOutcome,
         generation: UInt64,
-        probe: Int,
+        probe: UInt32,
         durationNanoseconds: Int64,
         at end: BreakerInstant
     ) -> Effects? {
