@@ -1,5 +1,3 @@
-import Synchronization
-
 /// A breaker did not let a call through.
 public struct CircuitBreakerError: Error, Hashable, CustomStringConvertible {
     /// The name of the circuit.
@@ -66,7 +64,7 @@ public struct CircuitBreakerError: Error, Hashable, CustomStringConvertible {
 struct RejectionClock: Sendable, Hashable {
     private let id: UInt64
 
-    private static let registered = Mutex<(clocks: [UInt64: any BreakerClock], last: UInt64)>(([:], 0))
+    private static let registered = Guarded<(clocks: [UInt64: any BreakerClock], last: UInt64)>(([:], 0))
 
     /// The system clock.
     static let system = RejectionClock(id: 0)

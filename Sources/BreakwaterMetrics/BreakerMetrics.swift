@@ -75,6 +75,11 @@ public final class BreakerMetrics: CircuitBreakerRegistryObserver {
         removed.series.remove()
     }
 
+    /// How many breakers are bound.
+    var boundCount: Int {
+        bound.withLock { $0.count }
+    }
+
     public func registry(_ registry: CircuitBreakerRegistry, didAdd breaker: CircuitBreaker) {
         add(breaker)
     }

@@ -1,5 +1,6 @@
 import Breakwater
 import Dispatch
+import Foundation
 import Logging
 import Testing
 
@@ -60,9 +61,19 @@ struct BreakerLifetimeTests {
         #expect(circuits == ["next"])
     }
 
+    /// An observer that takes its time, as one registering series of its own would: it gives a
+    /// removal on another thread the chance to overtake the addition it is told of.
+    final class SlowObserver: CircuitBreakerRegistryObserver {
+        func registry(_ registry: CircuitBreakerRegistry, didAdd breaker: CircuitBreaker) {
+            for _ in 0..<3 { sched_yield() }
+        }
+        func registry(_ registry: CircuitBreakerRegistry, didRemove breaker: CircuitBreaker) {}
+    }
+
     @Test("after get-or-create and remove churn on one name from many threads, the series are the registry's")
     func churnLeavesNoGhosts() throws {
-        try collector.recordMetrics(of: registry)
+        registry.addObserver(SlowObserver())
+        let metrics = try collector.recordMetrics(of: registry)
         DispatchQueue.concurrentPerform(iterations: 8) { worker in
             for round in 0..<500 {
                 _ = try? registry.breaker(named: "churn")
@@ -71,8 +82,10 @@ struct BreakerLifetimeTests {
                 }
             }
         }
+        #expect(metrics.boundCount == registry.breakers.count, "no breaker bound that the registry no longer has")
         #expect(circuits == Set(registry.breakers.map(\.name)))
         registry.remove(named: "churn")
+        #expect(metrics.boundCount == 0)
         #expect(circuits.isEmpty)
     }
 }
