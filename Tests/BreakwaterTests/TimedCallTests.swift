@@ -2,10 +2,10 @@ import Testing
 
 @testable import Breakwater
 
-/// An operation that ignores cancellation: it returns only when the test lets it.
+/// An operation that ignores cancellation: every run of it returns only when the test lets it.
 final class StubbornOperation: Sendable {
-    private let state = Guarded<(started: Bool, waiter: CheckedContinuation<Void, Never>?, released: Bool)>(
-        (false, nil, false))
+    private let state = Guarded<(started: Bool, waiters: [CheckedContinuation<Void, Never>], released: Bool)>(
+        (false, [], false))
 
     /// Waits, cancelled or not, until ``release()``.
     func run() async -> Int {
@@ -13,7 +13,7 @@ final class StubbornOperation: Sendable {
             let resumeNow = state.withLock { state -> Bool in
                 state.started = true
                 guard !state.released else { return true }
-                state.waiter = continuation
+                state.waiters.append(continuation)
                 return false
             }
             if resumeNow { continuation.resume() }
@@ -24,11 +24,12 @@ final class StubbornOperation: Sendable {
     var started: Bool { state.withLock { $0.started } }
 
     func release() {
-        state.withLock { state -> CheckedContinuation<Void, Never>? in
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.released = true
-            defer { state.waiter = nil }
-            return state.waiter
-        }?.resume()
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
     }
 }
 
