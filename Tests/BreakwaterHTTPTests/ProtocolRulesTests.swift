@@ -11,7 +11,7 @@ import Testing
     /// closed the connection after it (a FIN, not a reset).
     func firstResponse(to bytes: [UInt8], port: Int) async throws -> (RawResponse, closedCleanly: Bool) {
         try await offloaded {
-            let connection = try RawConnection(port: port, timeout: .seconds(15))
+            let connection = try RawConnection(port: port)
             try connection.send(bytes)
             let response = try connection.readResponse()
             let rest = try connection.readUntilClosed()
@@ -45,7 +45,7 @@ import Testing
     @Test func bytesAfterAConnectAreDroppedAndRequestsPipelinedAfterItGetNoAnswer() async throws {
         try await withServer(configure: { $0.readTimeout = .seconds(2) }) { _, port in
             let (status, answers) = try await offloaded {
-                let connection = try RawConnection(port: port, timeout: .seconds(15))
+                let connection = try RawConnection(port: port)
                 try connection.send("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
                 let response = try connection.readResponse()
                 // A tunnel's worth of bytes, then a request: none of it is parsed or kept.
@@ -145,7 +145,7 @@ import Testing
         let collector = try wideCollector(series: 20_000)
         try await withServer(collector: collector) { _, port in
             let (response, closedCleanly) = try await offloaded {
-                let connection = try RawConnection(port: port, timeout: .seconds(10))
+                let connection = try RawConnection(port: port)
                 try connection.send(request)
                 connection.shutDownWriting()
                 let response = try connection.readResponse()
@@ -162,7 +162,7 @@ import Testing
     @Test func pipelinedRequestsBeforeAHalfCloseAreAllAnswered() async throws {
         try await withServer { _, port in
             let statuses = try await offloaded {
-                let connection = try RawConnection(port: port, timeout: .seconds(10))
+                let connection = try RawConnection(port: port)
                 try connection.send(String(repeating: "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", count: 3) + "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n")
                 connection.shutDownWriting()
                 var statuses: [Int] = []
@@ -181,7 +181,7 @@ import Testing
         try await withServer(collector: collector) { _, port in
             for _ in 0..<5 {
                 let (response, closedCleanly) = try await offloaded {
-                    let connection = try RawConnection(port: port, timeout: .seconds(10))
+                    let connection = try RawConnection(port: port)
                     // A large response, and bytes behind the closing request that the server
                     // never reads as a request: closing with them unread would send a reset,
                     // and the client's kernel would drop the response it had not read yet.
@@ -205,7 +205,7 @@ import Testing
     @Test func aClosingConnectionDrainsForAtMostTheLingerTimeout() async throws {
         try await withServer { _, port in
             let elapsed = try await offloaded {
-                let connection = try RawConnection(port: port, timeout: .seconds(15))
+                let connection = try RawConnection(port: port)
                 try connection.send("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
                 _ = try connection.readResponse()
                 // Keep sending and never close: the server must give up on its own.
@@ -223,7 +223,7 @@ import Testing
     @Test func aClosingConnectionDrainsAtMostAMegabyte() async throws {
         try await withServer { _, port in
             let (sent, elapsed) = try await offloaded {
-                let connection = try RawConnection(port: port, timeout: .seconds(15))
+                let connection = try RawConnection(port: port)
                 try connection.send("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
                 _ = try connection.readResponse()
                 // As fast as the socket takes it: the drain limit, not the linger timeout, ends it.

@@ -59,7 +59,7 @@ import Testing
         let counted = try CountedCollector(series: 20_000)
         try await withServer(collector: counted.collector) { _, port in
             let (lengths, allAnswered) = try await offloaded {
-                let connection = try RawConnection(port: port, timeout: .seconds(15))
+                let connection = try RawConnection(port: port)
                 try connection.send(String(repeating: "HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\n", count: 16))
                 let responses = try (0..<16).map { _ in try connection.readResponse(head: true) }
                 connection.close()
@@ -75,7 +75,7 @@ import Testing
         let counted = try CountedCollector(series: 20_000)
         try await withServer(collector: counted.collector, configure: { $0.maximumPipelinedRequests = 8 }) { _, port in
             let (statuses, rest, reset) = try await offloaded {
-                let connection = try RawConnection(port: port, timeout: .seconds(15))
+                let connection = try RawConnection(port: port)
                 // About 10 KB of HEADs in one write, as an attacker would send them.
                 try connection.send(String(repeating: "HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\n", count: 300))
                 let statuses = try (0..<8).map { _ in try connection.readResponse(head: true).status }
