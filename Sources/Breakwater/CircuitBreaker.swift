@@ -134,6 +134,7 @@ public final class CircuitBreaker: Sendable {
 
     /// Removes the observer that `token` identifies; does nothing if it is already gone.
     public func removeObserver(_ token: ObserverToken) {
+        // Lists released here are freed after the lock.
         _ = core.withLock { core -> [ObserverList] in
             guard let remaining = core.observers.removing(token) else { return [] }
             return publish(remaining, in: &core)
@@ -142,13 +143,14 @@ public final class CircuitBreaker: Sendable {
 
     /// The event fan-out behind ``events(bufferSize:)``, added as an observer on first use.
     func eventStreams() -> EventStreams {
-        core.withLock { core in
-            if let streams = core.eventStreams { return streams }
+        // Lists released here are freed after the lock.
+        let (streams, _) = core.withLock { core -> (EventStreams, [ObserverList]) in
+            if let streams = core.eventStreams { return (streams, []) }
             let streams = EventStreams()
             core.eventStreams = streams
-            _ = add(streams, in: &core)
-            return streams
+            return (streams, add(streams, in: &core).1)
         }
+        return streams
     }
 
     /// Adds `observer` under a new token; returns the token and the lists to release after the lock.
