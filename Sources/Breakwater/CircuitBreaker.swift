@@ -53,7 +53,8 @@ public final class CircuitBreaker: Sendable {
     let context: CircuitBreakerStateMachine.Context
 
     let core: Guarded<Core>
-    let timer: Guarded<PendingTimer>
+    /// The automatic transition's timer, armed and replaced by ``tellTransitions()`` alone.
+    let timer = Guarded<Task<Void, Never>?>(nil)
 
     struct Core {
         var machine: CircuitBreakerStateMachine
@@ -67,11 +68,6 @@ public final class CircuitBreaker: Sendable {
         var untold: [CircuitBreakerStateMachine.Effects] = []
         /// Whether a thread is telling ``untold`` transitions; the others leave it to that thread.
         var telling = false
-    }
-
-    struct PendingTimer {
-        var generation: UInt64 = 0
-        var task: Task<Void, Never>?
     }
 
     /// Creates a breaker after checking its name and configuration.
@@ -109,14 +105,13 @@ public final class CircuitBreaker: Sendable {
         openUntil = Atomic(machine.openUntil.nanoseconds)
         self.observers = PublishedObservers(list)
         core = Guarded(Core(machine: machine, observers: list, nextObserverID: UInt64(observers.count)))
-        timer = Guarded(PendingTimer())
     }
 
     /// The last ``id`` handed out.
     private static let ids = Atomic<UInt32>(0)
 
     deinit {
-        timer.withLock { $0.task?.cancel() }
+        timer.withLock { $0?.cancel() }
     }
 
     /// The circuit's current state.
@@ -255,7 +250,8 @@ public final class CircuitBreaker: Sendable {
         )
     }
 
-    /// Arms the timer for `generation`, replacing any earlier one; `nil` disarms it.
+    /// Arms the timer for `generation`, replacing the earlier one; `nil` disarms it. Transitions are
+    /// told one at a time, in order, so the timer replaced is always an older generation's.
     private func scheduleTimer(at deadline: BreakerInstant?, generation: UInt64) {
         let task = deadline.map { deadline in
             Task { [weak self, clock] in
@@ -268,10 +264,8 @@ public final class CircuitBreaker: Sendable {
             }
         }
         let replaced = timer.withLock { pending -> Task<Void, Never>? in
-            // Two transitions can race to arm their timers; the newer generation wins.
-            guard generation >= pending.generation else { return task }
-            defer { pending = PendingTimer(generation: generation, task: task) }
-            return pending.task
+            defer { pending = task }
+            return pending
         }
         replaced?.cancel()
     }

@@ -53,8 +53,7 @@ extension CircuitBreaker {
             }.result
             // Reading a snapshot is the regular occasion to release observer lists replaced
             // while calls were reading them.
-            let released = core.retiredObservers.count == 0 ? [] : observers.reclaim(&core.retiredObservers)
-            return (snapshot, released)
+            return (snapshot, observers.reclaim(&core.retiredObservers))
         }
         return snapshot
     }

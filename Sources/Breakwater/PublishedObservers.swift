@@ -1,3 +1,4 @@
+import CBreakwaterThreads
 import Synchronization
 
 /// A breaker's current ``ObserverList``, which every call reads without a lock and without
@@ -5,7 +6,7 @@ import Synchronization
 ///
 /// Retaining the list on every call would make calls on different cores take turns on its
 /// reference count; counting readers in shared counters would cost two atomic read-modify-writes
-/// per call. Instead a call marks its read in a slot of its thread's own (``ReadingThreads``), and
+/// per call. Instead a call marks its read in a slot of its thread's own (`CBreakwaterThreads`), and
 /// a replaced list is released once no read that began before the replacement goes on: at once
 /// when no call is reading, otherwise at a later change or snapshot.
 ///
@@ -29,15 +30,15 @@ final class PublishedObservers: Sendable {
     /// Runs `body` with the current list, which stays alive until `body` returns.
     @inline(__always)
     func read<Result>(_ body: (ObserverList) -> Result) -> Result {
-        let reading = ReadingThreads.begin()
-        defer { ReadingThreads.end(reading) }
+        let reading = breakwater_begin_reading()
+        defer { breakwater_end_reading(reading) }
         return current.load(ordering: .sequentiallyConsistent)._withUnsafeGuaranteedRef(body)
     }
 
     /// Publishes `list` in place of `replaced`, which joins `retired`. Under the owner's lock.
     func publish(_ list: ObserverList, replacing replaced: ObserverList, retired: inout Retired) {
         current.store(Unmanaged.passUnretained(list), ordering: .sequentiallyConsistent)
-        retired.lists.append((replaced, ReadingThreads.retire()))
+        retired.lists.append((replaced, breakwater_retire_reading_epoch()))
     }
 
     /// Takes out of `retired` the lists no call can still be reading, for the owner to release
@@ -45,7 +46,7 @@ final class PublishedObservers: Sendable {
     func reclaim(_ retired: inout Retired) -> [ObserverList] {
         var released: [ObserverList] = []
         retired.lists.removeAll { entry in
-            guard !ReadingThreads.isReading(since: entry.epoch) else { return false }
+            guard !breakwater_is_reading_since(entry.epoch) else { return false }
             released.append(entry.list)
             return true
         }

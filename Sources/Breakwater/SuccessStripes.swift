@@ -85,7 +85,7 @@ final class SuccessStripes: Sendable {
         for index in 0..<PerThreadCells.count {
             let previous = cells.withCell(index) { $0.exchange(tag, ordering: .relaxed) }
             let count = previous & Self.countMask
-            if previous & Self.sealed == 0, count > 0, previous >> (Self.countBits + 23) == generationTag {
+            if previous & Self.sealed == 0, count > 0, previous >> (Self.countBits + Self.sliceBits) == generationTag {
                 machine.absorbSuccesses(Int(count), sliceTag: Int64((previous >> Self.countBits) & Self.sliceMask))
             }
         }
@@ -94,18 +94,21 @@ final class SuccessStripes: Sendable {
         }
     }
 
-    /// The slice bits of a tag.
-    static let sliceMask: UInt64 = 0x7F_FFFF
-    /// The generation bits of a tag: a success admitted in one generation could be added to
-    /// another of the same 28 low bits, which takes 268 million transitions within one slice
-    /// between a caller's check of its generation and its add.
-    static let generationMask: UInt64 = 0xFFF_FFFF
+    // A counter, from its high bit down: sealed (1 bit), generation (28), slice (23), count (12).
+
     /// The bits of the count under the tag. A full counter sends successes to the lock, which
     /// empties it: one lock in 4,095 successes of a thread.
     private static let countBits: UInt64 = 12
     private static let countMask: UInt64 = 1 << countBits - 1
+    private static let sliceBits: UInt64 = 23
+    /// The slice bits of a tag.
+    static let sliceMask: UInt64 = 1 << sliceBits - 1
+    /// The generation bits of a tag: a success admitted in one generation could be added to
+    /// another of the same 28 low bits, which takes 268 million transitions within one slice
+    /// between a caller's check of its generation and its add.
+    private static let generationMask: UInt64 = 1 << 28 - 1
 
-    static func tag(generation: UInt64, slice: Int64) -> UInt64 {
-        (generation & generationMask) << 23 | UInt64(bitPattern: slice) & sliceMask
+    private static func tag(generation: UInt64, slice: Int64) -> UInt64 {
+        (generation & generationMask) << sliceBits | UInt64(bitPattern: slice) & sliceMask
     }
 }

@@ -5,14 +5,9 @@ import Testing
 /// The two-step API's mistakes stay contained: no extra probe, no outcome in the wrong breaker.
 @Suite("Permission misuse")
 struct PermissionMisuseTests {
-    private let oneProbe = CircuitBreakerConfiguration(
-        consecutiveFailureThreshold: 1, openDuration: .fixed(.seconds(30)), permittedCallsInHalfOpen: 1)
-
     @Test("a probe recorded as ignored twice gives its permit back once: still one probe at a time")
     func probeRecordedTwice() throws {
-        let fixture = try Fixture(oneProbe)
-        fixture.trip()
-        fixture.clock.advance(by: .seconds(30))
+        let fixture = try Fixture.halfOpenWithOneProbe()
         let probe = try fixture.breaker.acquirePermission()
         fixture.breaker.record(.ignored, for: probe)
         fixture.breaker.record(.ignored, for: probe)
@@ -26,10 +21,8 @@ struct PermissionMisuseTests {
 
     @Test("a permission of another breaker is refused: nothing is recorded in this one")
     func foreignPermission() throws {
-        let fixture = try Fixture(oneProbe)
-        let other = try Fixture(oneProbe, name: "dependency")
-        fixture.trip()
-        fixture.clock.advance(by: .seconds(30))
+        let fixture = try Fixture.halfOpenWithOneProbe()
+        let other = try Fixture(.oneProbe, name: "dependency")
         let probe = try fixture.breaker.acquirePermission()
         let foreign = try other.breaker.acquirePermission()
         let outcomes = fixture.observer.outcomes

@@ -77,6 +77,15 @@ struct Fixture {
         }
     }
 
+    /// A fixture whose circuit opens on one failure for 30 seconds, then admits one probe, and is
+    /// half-open now with its probe not yet taken.
+    static func halfOpenWithOneProbe() throws -> Fixture {
+        let fixture = try Fixture(.oneProbe)
+        fixture.trip()
+        fixture.clock.advance(by: .seconds(30))
+        return fixture
+    }
+
     func isRejected() -> Bool {
         do {
             _ = try breaker.acquirePermission()
@@ -85,4 +94,10 @@ struct Fixture {
             return true
         }
     }
+}
+
+extension CircuitBreakerConfiguration {
+    /// Opens on one failure, for 30 seconds, then admits one probe.
+    static let oneProbe = CircuitBreakerConfiguration(
+        consecutiveFailureThreshold: 1, openDuration: .fixed(.seconds(30)), permittedCallsInHalfOpen: 1)
 }

@@ -37,20 +37,9 @@ final class StubbornOperation: Sendable {
 /// the timeout or at its cancellation whatever the operation does.
 @Suite(.timeLimit(.minutes(1)))
 struct TimedCallTests {
-    private let oneProbe = CircuitBreakerConfiguration(
-        consecutiveFailureThreshold: 1, openDuration: .fixed(.seconds(30)), permittedCallsInHalfOpen: 1)
-
-    /// A fixture whose circuit is half-open, with its one probe not yet taken.
-    private func halfOpen() throws -> Fixture {
-        let fixture = try Fixture(oneProbe)
-        fixture.trip()
-        fixture.clock.advance(by: .seconds(30))
-        return fixture
-    }
-
     @Test("an operation that throws a timeout error of another breaker of the same name is recorded, and the probe slot comes back")
     func foreignTimeoutErrorIsRecorded() async throws {
-        let fixture = try halfOpen()
+        let fixture = try Fixture.halfOpenWithOneProbe()
         let foreign = CircuitBreakerTimeoutError(circuit: "dependency", timeout: .seconds(1))
         let thrown = await #expect(throws: CircuitBreakerTimeoutError.self) {
             try await fixture.breaker.run(timeout: .seconds(2)) { () async throws -> Int in throw foreign }
@@ -66,7 +55,7 @@ struct TimedCallTests {
 
     @Test("the fallback tells the operation's own breaker errors apart from this breaker's")
     func fallbackClassifiesByWhatHappened() async throws {
-        let fixture = try Fixture(oneProbe)
+        let fixture = try Fixture(.oneProbe)
         let reason = await fixture.breaker.run(
             timeout: .seconds(2),
             { () async throws -> String in
@@ -82,7 +71,7 @@ struct TimedCallTests {
 
     @Test("a cancelled caller gets CancellationError at once, the call is ignored and the probe's permit comes back")
     func cancellingTheCallerReturnsPromptly() async throws {
-        let fixture = try halfOpen()
+        let fixture = try Fixture.halfOpenWithOneProbe()
         let operation = StubbornOperation()
         let caller = Task { try await fixture.breaker.run(timeout: .seconds(2)) { await operation.run() } }
         while !operation.started { await Task.yield() }
@@ -97,7 +86,7 @@ struct TimedCallTests {
 
     @Test("a caller whose operation ignores cancellation returns at its timeout")
     func stubbornOperationTimesOut() async throws {
-        let fixture = try halfOpen()
+        let fixture = try Fixture.halfOpenWithOneProbe()
         let operation = StubbornOperation()
         let caller = Task { try await fixture.breaker.run(timeout: .seconds(2)) { await operation.run() } }
         while !operation.started || fixture.clock.sleeperCount < 1 { await Task.yield() }
@@ -113,7 +102,7 @@ struct TimedCallTests {
 
     @Test("a caller cancelled before the call is not admitted and runs nothing")
     func cancelledBeforeTheCall() async throws {
-        let fixture = try halfOpen()
+        let fixture = try Fixture.halfOpenWithOneProbe()
         let operation = StubbornOperation()
         operation.release()
         let caller = Task {

@@ -1,5 +1,19 @@
-/// What Swift cannot say cheaply on its own: which threads are reading, with thread-local slots
-/// and a process-wide memory barrier, and a per-thread counter index.
+/// What Swift cannot say cheaply on its own: which threads are reading a breaker's published
+/// observer list, with thread-local slots and a process-wide memory barrier, and a per-thread
+/// counter index.
+///
+/// Each thread that reads takes a slot of its own, which only it writes: the process's epoch when
+/// its read began, or 0 while it reads nothing. A writer that replaces a list moves the epoch on
+/// and then makes every thread of the process run a full memory barrier (Linux's `membarrier`), so
+/// each reader has either published its slot, which the writer will see, or will load the new
+/// list; the reader itself needs no barrier (the asymmetric fences of liburcu's `memb` flavour).
+/// Where that system call is missing or forbidden, readers publish their slots with a
+/// sequentially consistent store instead. A list replaced in epoch e is released once no slot
+/// shows a read that began in e or before. Slots are given back when their thread exits; past 256
+/// threads reading at once, the others count themselves in one shared slot.
+///
+/// This is C because a Swift global is initialized lazily, and its check on every read cost more
+/// than the read.
 #ifndef C_BREAKWATER_THREADS_H
 #define C_BREAKWATER_THREADS_H
 
