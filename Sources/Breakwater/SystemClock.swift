@@ -36,7 +36,7 @@ public struct SystemClock: BreakerClock {
     public func sleep(until deadline: BreakerInstant) async throws {
         let remaining = now.duration(to: deadline)
         if remaining > .zero {
-            try await Task.sleep(for: remaining)
+            try await TimerSleep.sleep(for: remaining)
         }
         try Task.checkCancellation()
     }
