@@ -18,7 +18,8 @@ struct BodyRenderer: Sendable {
 
     /// The body for `key`, in a buffer sized for `sizeHint` bytes (the size of the last one).
     ///
-    /// - Throws: ``GzipError`` when zlib fails, ``BodyTooLargeError`` past what a buffer holds.
+    /// - Throws: ``GzipError`` when zlib fails or a gzip body would pass what a buffer holds,
+    ///   ``BodyTooLargeError`` when another body would.
     func render(_ key: BodyKey, sizeHint: Int) throws -> ByteBuffer {
         // A little room beyond the last size, so that a body that grew a few series does not
         // double its buffer.
@@ -28,13 +29,15 @@ struct BodyRenderer: Sendable {
         case .exposition(let format):
             try renderExposition(format, gzip: key.gzip, into: &body)
         case .statusPage:
-            let circuits = CircuitStatus.all(in: registry, now: SystemClock().unixTime)
-            try write(StatusPage.html(circuits, metricsPath: metricsPath), gzip: key.gzip, into: &body)
+            try write(StatusPage.html(circuits(), metricsPath: metricsPath), gzip: key.gzip, into: &body)
         case .circuitsDocument:
-            let circuits = CircuitStatus.all(in: registry, now: SystemClock().unixTime)
-            try write(CircuitsDocument.json(circuits), gzip: key.gzip, into: &body)
+            try write(CircuitsDocument.json(circuits()), gzip: key.gzip, into: &body)
         }
         return body
+    }
+
+    private func circuits() -> [CircuitStatus] {
+        CircuitStatus.all(in: registry, now: SystemClock().unixTime)
     }
 
     private func renderExposition(_ format: ExpositionFormat, gzip: Bool, into body: inout ByteBuffer) throws {

@@ -121,8 +121,8 @@ final class ConnectionTable: Sendable {
     }
 
     /// Refuses new connections from now on and asks every open one to close once its request in
-    /// flight, if any, is answered. NIO's HTTP pipelining handler acts on the event: an idle
-    /// connection closes at once, a busy one after its response.
+    /// flight, if any, is answered. Each connection's ``HTTPConnectionHandler`` acts on the event:
+    /// an idle connection closes at once, a busy one after its response.
     func quiesce() {
         let channels = state.withLock { state in
             state.quiescing = true

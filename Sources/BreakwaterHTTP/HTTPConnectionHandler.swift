@@ -215,7 +215,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         var head = response.head
         if closes {
             stopAcceptingRequests()
-            head.headers.replaceOrAdd(name: "Connection", value: "close")
+            head.headers.add(name: "Connection", value: "close")
+        } else if head.version == .http1_0 {
+            head.headers.add(name: "Connection", value: "keep-alive")
         }
         unwritten += 1
         context.write(wrapOutboundOut(.head(head)), promise: nil)
@@ -234,10 +236,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         }
         written.futureResult.cascade(to: promise)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
-        if unwritten == 1 {
-            // A response starts the write deadline afresh; further ones queue behind it.
-            arm(.write, context: context)
-        }
+        // The first response queued starts the write deadline; further ones queue behind it.
         update(context: context)
     }
 

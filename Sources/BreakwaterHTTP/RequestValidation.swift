@@ -70,8 +70,13 @@ enum RequestValidation {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
                 UInt8(ascii: "0")...UInt8(ascii: "9"):
                 true
+            case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "!"),
+                UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"),
+                UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "="),
+                UInt8(ascii: ":"), UInt8(ascii: "%"), UInt8(ascii: "["), UInt8(ascii: "]"):
+                true
             default:
-                Array("-._~!$&'()*+,;=:%[]".utf8).contains(byte)
+                false
             }
         }
     }
@@ -87,7 +92,8 @@ enum RequestTarget {
         if withoutQuery.hasPrefix("/") {
             return withoutQuery
         }
-        for scheme in ["http://", "https://"] where withoutQuery.lowercased().hasPrefix(scheme) {
+        let lowercased = withoutQuery.prefix(8).lowercased()
+        for scheme in ["http://", "https://"] where lowercased.hasPrefix(scheme) {
             let afterScheme = withoutQuery.dropFirst(scheme.count)
             guard let slash = afterScheme.firstIndex(of: "/") else {
                 return afterScheme.isEmpty ? nil : "/"

@@ -18,17 +18,12 @@ struct Response: Sendable {
     /// Whether the body goes on the wire.
     var sendsBody: Bool { body != nil }
 
-    /// A response to `request` with `body`, its length, and the connection header the request's
-    /// HTTP version needs.
+    /// A response to `request` with `body` and its length. The connection writing it adds the
+    /// `Connection` header, once it knows whether the connection stays open.
     init(status: HTTPResponseStatus, headers: [(String, String)], body: ByteBuffer, for request: HTTPRequestHead, keepAlive: Bool? = nil) {
         var fields = HTTPHeaders(headers)
         fields.add(name: "Content-Length", value: String(body.readableBytes))
         self.keepAlive = keepAlive ?? request.isKeepAlive
-        if !self.keepAlive {
-            fields.add(name: "Connection", value: "close")
-        } else if request.version.major == 1 && request.version.minor == 0 {
-            fields.add(name: "Connection", value: "keep-alive")
-        }
         head = HTTPResponseHead(version: request.version.major == 1 ? request.version : .http1_1, status: status, headers: fields)
         self.body = request.method == .HEAD ? nil : body
     }
@@ -48,12 +43,12 @@ struct Response: Sendable {
 
     /// The answer to a request the connection refused: the status, the reason, and a close.
     static func refusing(_ request: HTTPRequestHead, because refusal: Refusal) -> Response {
-        Response(
+        text(
+            "\(refusal.status.code) \(refusal.status.reasonPhrase): \(refusal.reason)\n",
+            contentType: "text/plain; charset=utf-8",
             status: refusal.status,
-            headers: [("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")]
-                + refusal.extraHeaders.sorted { $0.key < $1.key },
-            body: ByteBuffer(string: "\(refusal.status.code) \(refusal.status.reasonPhrase): \(refusal.reason)\n"),
             for: request,
+            extraHeaders: refusal.extraHeaders.sorted { $0.key < $1.key },
             keepAlive: false
         )
     }
@@ -64,9 +59,10 @@ struct Response: Sendable {
         contentType: String,
         status: HTTPResponseStatus = .ok,
         for request: HTTPRequestHead,
-        extraHeaders: [(String, String)] = []
+        extraHeaders: [(String, String)] = [],
+        keepAlive: Bool? = nil
     ) -> Response {
         let headers = [("Content-Type", contentType), ("Cache-Control", "no-store")] + extraHeaders
-        return Response(status: status, headers: headers, body: ByteBuffer(string: text), for: request)
+        return Response(status: status, headers: headers, body: ByteBuffer(string: text), for: request, keepAlive: keepAlive)
     }
 }

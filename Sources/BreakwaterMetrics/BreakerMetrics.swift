@@ -46,11 +46,12 @@ public final class BreakerMetrics: CircuitBreakerRegistryObserver {
         let key = ObjectIdentifier(breaker)
         // A freed breaker's entry may remain until the next scrape, and a new breaker may take
         // its address: it is bound only if the entry is its own.
-        guard bound.withLock({ $0[key]?.series.breaker !== breaker }) else { return }
-        let freed = bound.withLock { bound -> Bound? in
-            guard let entry = bound[key], entry.series.breaker == nil else { return nil }
-            return bound.removeValue(forKey: key)
+        let (isBound, freed) = bound.withLock { bound -> (Bool, Bound?) in
+            guard let entry = bound[key] else { return (false, nil) }
+            if entry.series.breaker === breaker { return (true, nil) }
+            return (false, bound.removeValue(forKey: key))
         }
+        guard !isBound else { return }
         freed?.series.remove()
         // Looking up a series fails only for a wrong number of label values, which the contract's
         // families and this type agree on by construction.

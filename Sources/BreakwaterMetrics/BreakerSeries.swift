@@ -74,7 +74,7 @@ final class BreakerSeries: CircuitBreakerObserver {
         if let threshold = breaker.configuration.slowCallRateThreshold {
             try families.slowCallRateThreshold.labels(circuit).set(threshold)
         }
-        update()
+        _ = update()
     }
 
     func circuitBreaker(_ breaker: CircuitBreaker, didRecord outcome: CallOutcome, duration: Duration) {
@@ -115,7 +115,6 @@ final class BreakerSeries: CircuitBreakerObserver {
 
     /// Sets the gauges from the breaker's snapshot: run before every scrape. `false` when the
     /// breaker is freed.
-    @discardableResult
     func update() -> Bool {
         guard let snapshot = breaker?.snapshot() else { return false }
         for state in CircuitState.allCases {
