@@ -52,6 +52,16 @@ extension Breakers {
         try MetricsCollector(processMetrics: false).recordMetrics(of: registry)
         return try registry.breaker(named: name)
     }
+
+    /// A registry of `count` breakers, their metrics bound in a collector.
+    static func withMetrics(boundBeside count: Int) throws -> CircuitBreakerRegistry {
+        let registry = try CircuitBreakerRegistry(logger: quietLogger)
+        try MetricsCollector(processMetrics: false).recordMetrics(of: registry)
+        for index in 0..<count {
+            _ = try registry.breaker(named: "bound-\(index)")
+        }
+        return registry
+    }
 }
 
 /// The names and help texts of the breaker metrics contract (`BreakerMetricFamilies.swift`), for
