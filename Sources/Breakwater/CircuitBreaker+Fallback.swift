@@ -1,5 +1,7 @@
 /// Calling through the breaker with a fallback, for graceful degradation: a cached price, an
 /// empty recommendation list, a queued payment.
+///
+/// Every call that falls back is told to the observers with its reason, before the fallback runs.
 extension CircuitBreaker {
     /// Runs `operation` through the breaker, or returns what `fallback` makes of the reason it
     /// could not: a rejection or the operation's error.
@@ -14,6 +16,7 @@ extension CircuitBreaker {
     ) throws(F) -> T {
         switch admit() {
         case .rejected(let error):
+            tellFallback(.rejected)
             return try fallback(.rejected(error))
         case .admitted(let permission):
             do {
@@ -22,6 +25,7 @@ extension CircuitBreaker {
                 return result
             } catch {
                 complete(permission, error: error)
+                tellFallback(.failed)
                 return try fallback(.failed(error))
             }
         }
@@ -36,6 +40,7 @@ extension CircuitBreaker {
     ) async throws(F) -> T {
         switch admit() {
         case .rejected(let error):
+            tellFallback(.rejected)
             return try await fallback(.rejected(error))
         case .admitted(let permission):
             do {
@@ -44,8 +49,16 @@ extension CircuitBreaker {
                 return result
             } catch {
                 complete(permission, error: error)
+                tellFallback(.failed)
                 return try await fallback(.failed(error))
             }
         }
+    }
+
+    /// Tells the observers that a call falls back for `reason`, in every state: a disabled
+    /// breaker's calls still fall back when their operation throws.
+    @usableFromInline
+    func tellFallback(_ reason: FallbackReason.Kind) {
+        withObservers { $0.notify(self, didFallBack: reason) }
     }
 }

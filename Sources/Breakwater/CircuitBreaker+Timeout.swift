@@ -39,12 +39,15 @@ extension CircuitBreaker {
         _ operation: @escaping @Sendable () async throws -> T,
         fallback: (FallbackReason) async throws(F) -> T
     ) async throws(F) -> T {
+        let reason: FallbackReason
         switch await call(timeout: timeout, failureWhen: { _ in false }, operation) {
         case .returned(let value): return value
-        case .rejected(let error): return try await fallback(.rejected(error))
-        case .timedOut(let error): return try await fallback(.timedOut(error))
-        case .threw(let error): return try await fallback(.failed(error))
+        case .rejected(let error): reason = .rejected(error)
+        case .timedOut(let error): reason = .timedOut(error)
+        case .threw(let error): reason = .failed(error)
         }
+        tellFallback(reason.kind)
+        return try await fallback(reason)
     }
 
     /// How a timed call ended, told apart by how it ended rather than by the error's type: an

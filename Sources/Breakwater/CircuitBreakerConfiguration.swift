@@ -95,6 +95,15 @@ public struct CircuitBreakerConfiguration: Sendable {
         return hasRatePolicy ? nil : 5
     }
 
+    /// The minimum number of calls in force: ``minimumNumberOfCalls``, or the size of a
+    /// count-based window smaller than that.
+    public var effectiveMinimumNumberOfCalls: Int {
+        if case .countBased(let size) = slidingWindow {
+            return min(minimumNumberOfCalls, size)
+        }
+        return minimumNumberOfCalls
+    }
+
     /// Whether a failure-rate or slow-call-rate threshold is set.
     public var hasRatePolicy: Bool {
         failureRateThreshold != nil || slowCallRateThreshold != nil

@@ -40,11 +40,7 @@ struct CircuitBreakerStateMachine {
             self.clock = clock
             rejectionClock = .register(clock)
             consecutiveFailureThreshold = configuration.effectiveConsecutiveFailureThreshold
-            if case .countBased(let size) = configuration.slidingWindow {
-                minimumNumberOfCalls = min(configuration.minimumNumberOfCalls, size)
-            } else {
-                minimumNumberOfCalls = configuration.minimumNumberOfCalls
-            }
+            minimumNumberOfCalls = configuration.effectiveMinimumNumberOfCalls
             slowCallNanoseconds = configuration.slowCallDurationThreshold.nanoseconds
         }
 

@@ -38,6 +38,12 @@ final class ObserverList: @unchecked Sendable {
         }
     }
 
+    func notify(_ breaker: CircuitBreaker, didFallBack reason: FallbackReason.Kind) {
+        for box in unretainedBoxes {
+            box._withUnsafeGuaranteedRef { $0.fallBack(breaker, reason) }
+        }
+    }
+
     /// This list with `observer` added under `token`.
     func adding(_ observer: any CircuitBreakerObserver, as token: ObserverToken) -> ObserverList {
         ObserverList(tokens: tokens + [token], observers: observers + [observer])
@@ -63,6 +69,7 @@ class ObserverBox: @unchecked Sendable {
 
     func record(_ breaker: CircuitBreaker, _ outcome: CallOutcome, _ duration: Duration) {}
     func transition(_ breaker: CircuitBreaker, _ transition: StateTransition) {}
+    func fallBack(_ breaker: CircuitBreaker, _ reason: FallbackReason.Kind) {}
 }
 
 private final class TypedObserverBox<Observer: CircuitBreakerObserver>: ObserverBox, @unchecked Sendable {
@@ -78,5 +85,9 @@ private final class TypedObserverBox<Observer: CircuitBreakerObserver>: Observer
 
     override func transition(_ breaker: CircuitBreaker, _ transition: StateTransition) {
         observer.circuitBreaker(breaker, didTransition: transition)
+    }
+
+    override func fallBack(_ breaker: CircuitBreaker, _ reason: FallbackReason.Kind) {
+        observer.circuitBreaker(breaker, didFallBack: reason)
     }
 }

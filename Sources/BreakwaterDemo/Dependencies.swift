@@ -24,6 +24,10 @@ enum Dependencies {
             automaticTransitionFromOpenToHalfOpen: true),
     ]
 
+    /// The dependencies whose callers answer without them when a call fails or is rejected, as a
+    /// page shows no recommendations rather than an error: `circuit_breaker_fallbacks_total` counts these.
+    static let withFallback: Set<String> = ["recommendations"]
+
     /// The configuration of the synthetic circuits that `--circuits` adds.
     static let synthetic = CircuitBreakerConfiguration(
         failureRateThreshold: 0.5, slidingWindow: .countBased(size: 50), openDuration: .fixed(.seconds(15)),

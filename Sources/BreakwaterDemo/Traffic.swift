@@ -50,9 +50,14 @@ struct Traffic: Service {
     private func call(_ breaker: CircuitBreaker) async {
         let elapsed = start.duration(to: clock.now) / .seconds(1)
         let health = scenario.health(of: breaker.name, at: elapsed, cycles: cycles)
-        _ = try? await breaker.run {
+        let operation = { () async throws in
             try await Task.sleep(for: .seconds(health.latency * Double.random(in: 0.5...1.5)))
             if Double.random(in: 0..<1) < health.failureRate { throw SimulatedFailure() }
+        }
+        if Dependencies.withFallback.contains(breaker.name) {
+            await breaker.run(operation, fallback: { _ in })
+        } else {
+            _ = try? await breaker.run(operation)
         }
     }
 }

@@ -15,13 +15,27 @@ struct BreakerMetricFamilies: Sendable {
     let consecutiveFailures: GaugeFamily
     let windowCalls: GaugeFamily
     let stateChangeTimestamp: GaugeFamily
+    let fallbacks: CounterFamily
+    let minimumCalls: GaugeFamily
+    let windowSize: GaugeFamily
 
     /// The constant label names, which come first in every family's label values.
     let constantLabelNames: [String]
+    /// Whether ``callDuration`` has an `outcome` label.
+    let durationsByOutcome: Bool
 
-    init(in collector: MetricsCollector, constantLabelNames: [String]) throws(MetricsRegistrationError) {
+    /// The labels the contract's families add to the constant ones: no constant label may take one.
+    static let contractLabelNames: Set<String> = ["circuit", "state", "from", "to", "outcome", "kind", "reason", "unit"]
+
+    init(
+        in collector: MetricsCollector, constantLabelNames: [String], options: BreakerMetricsOptions
+    ) throws(MetricsRegistrationError) {
         self.constantLabelNames = constantLabelNames
+        durationsByOutcome = options.durationsByOutcome
         let circuit = constantLabelNames + ["circuit"]
+        // Checked before any family is registered, so that wrong options leave the collector as it was.
+        let durationBounds = try HistogramBuckets.validate(
+            options.durationBuckets, of: "circuit_breaker_call_duration_seconds", allowingNone: true)
         state = try collector.gauge(
             name: "circuit_breaker_state",
             help: "1 for the state the circuit is in, 0 for the others.",
@@ -36,8 +50,11 @@ struct BreakerMetricFamilies: Sendable {
             labelNames: circuit + ["outcome"])
         callDuration = try collector.histogram(
             name: "circuit_breaker_call_duration_seconds",
-            help: "How long calls took, by outcome: success, failure or timeout.",
-            labelNames: circuit + ["outcome"])
+            help: options.durationsByOutcome
+                ? "How long calls took, by outcome: success, failure or timeout."
+                : "How long calls took, successes, failures and timeouts together.",
+            labelNames: options.durationsByOutcome ? circuit + ["outcome"] : circuit,
+            upperBounds: durationBounds)
         slowCalls = try collector.counter(
             name: "circuit_breaker_slow_calls_total",
             help: "Calls slower than the slow-call duration threshold, by outcome: success or failure.",
@@ -70,5 +87,22 @@ struct BreakerMetricFamilies: Sendable {
             name: "circuit_breaker_state_change_timestamp_seconds",
             help: "Unix time of the circuit's last state transition, or of its creation.",
             labelNames: circuit)
+        fallbacks = try collector.counter(
+            name: "circuit_breaker_fallbacks_total",
+            help: "Calls handed to their fallback, by reason: rejected, failed or timed_out.",
+            labelNames: circuit + ["reason"])
+        minimumCalls = try collector.gauge(
+            name: "circuit_breaker_minimum_calls",
+            help: "Calls the sliding window must hold before the failure and slow-call rates are computed.",
+            labelNames: circuit)
+        windowSize = try collector.gauge(
+            name: "circuit_breaker_window_size",
+            help: "The size of the sliding window, in its unit: calls for a count-based window, seconds for a time-based one.",
+            labelNames: circuit + ["unit"])
+    }
+
+    /// The label values of the duration series for `outcome`, after `circuit`'s.
+    func durationLabels(_ circuit: [String], _ outcome: CallOutcome) -> [String] {
+        durationsByOutcome ? circuit + [outcome.description] : circuit
     }
 }

@@ -8,8 +8,9 @@ import Breakwater
 /// try collector.recordMetrics(of: registry, constantLabels: ["service": "checkout"])
 /// ```
 ///
-/// Every call outcome and transition updates counters and a histogram as it happens; the state,
-/// rates, window and thresholds are read from each breaker's snapshot when the collector renders.
+/// Every call outcome, fallback and transition updates counters and a histogram as it happens;
+/// the state, rates and window are read from each breaker's snapshot when the collector renders,
+/// and the thresholds, minimum number of calls and window size are set once, when the breaker is bound.
 /// A breaker removed from the registry takes its series with it; so does a breaker added by hand
 /// and freed by the application, at the next scrape. The binding never keeps a breaker alive.
 public final class BreakerMetrics: CircuitBreakerRegistryObserver {
@@ -22,19 +23,23 @@ public final class BreakerMetrics: CircuitBreakerRegistryObserver {
     private let constantLabelValues: [String]
     private let bound = Guarded<[ObjectIdentifier: Bound]>([:])
 
-    /// Registers the contract's families in `collector`, with `constantLabels` on every series.
+    /// Registers the contract's families in `collector`, with `constantLabels` on every series and
+    /// call durations exported as `options` say.
     ///
     /// - Throws: ``MetricsRegistrationError`` when a constant label name is invalid or is one of
-    ///   the contract's own, or when the collector already has a family of the same name that
-    ///   differs, for example one bound with other constant labels.
-    public init(collector: MetricsCollector, constantLabels: [String: String] = [:]) throws(MetricsRegistrationError) {
+    ///   the contract's own, when the duration buckets do not increase or are not finite, or when
+    ///   the collector already has a family of the same name that differs, for example one bound
+    ///   with other constant labels or other ``BreakerMetricsOptions``.
+    public init(
+        collector: MetricsCollector, constantLabels: [String: String] = [:], options: BreakerMetricsOptions = BreakerMetricsOptions()
+    ) throws(MetricsRegistrationError) {
         let names = constantLabels.keys.sorted()
-        let contractLabels: Set<String> = ["circuit", "state", "from", "to", "outcome", "kind"]
+        let contractLabels = BreakerMetricFamilies.contractLabelNames
         if let clash = names.first(where: contractLabels.contains) {
             throw MetricsRegistrationError(
                 "constant label \(MetricName.quoted(clash)) is one of the breaker metrics' own labels: \(contractLabels.sorted())")
         }
-        families = try BreakerMetricFamilies(in: collector, constantLabelNames: names)
+        families = try BreakerMetricFamilies(in: collector, constantLabelNames: names, options: options)
         constantLabelValues = names.map { constantLabels[$0] ?? "" }
         collector.addCollectHook { [weak self] in
             self?.update()
@@ -108,15 +113,17 @@ public final class BreakerMetrics: CircuitBreakerRegistryObserver {
 
 extension MetricsCollector {
     /// Records every breaker of `registry`, those it has and those it will get, with
-    /// `constantLabels` (such as `service`) on every series.
+    /// `constantLabels` (such as `service`) on every series and call durations exported as
+    /// `options` say.
     ///
     /// - Returns: the binding, to add breakers that are not in a registry.
-    /// - Throws: ``MetricsRegistrationError``, as ``BreakerMetrics/init(collector:constantLabels:)``.
+    /// - Throws: ``MetricsRegistrationError``, as ``BreakerMetrics/init(collector:constantLabels:options:)``.
     @discardableResult
     public func recordMetrics(
-        of registry: CircuitBreakerRegistry, constantLabels: [String: String] = [:]
+        of registry: CircuitBreakerRegistry, constantLabels: [String: String] = [:],
+        options: BreakerMetricsOptions = BreakerMetricsOptions()
     ) throws(MetricsRegistrationError) -> BreakerMetrics {
-        let metrics = try BreakerMetrics(collector: self, constantLabels: constantLabels)
+        let metrics = try BreakerMetrics(collector: self, constantLabels: constantLabels, options: options)
         registry.addObserver(metrics)
         return metrics
     }

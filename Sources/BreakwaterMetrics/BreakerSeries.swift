@@ -11,6 +11,8 @@ final class BreakerSeries: CircuitBreakerObserver {
     /// The constant label values, then the circuit's name.
     private let circuitLabels: [String]
     private let slowCallDurationThreshold: Duration
+    /// The `unit` label of the window size.
+    private let windowUnit: String
 
     // One stored property per series rather than arrays: reading an array element retains it,
     // and these are read on every call.
@@ -19,11 +21,15 @@ final class BreakerSeries: CircuitBreakerObserver {
     private let timeoutCalls: Counter
     private let ignoredCalls: Counter
     private let rejectedCalls: Counter
+    /// The three are one series when durations are not split by outcome.
     private let successDurations: Histogram
     private let failureDurations: Histogram
     private let timeoutDurations: Histogram
     private let slowSuccesses: Counter
     private let slowFailures: Counter
+    private let rejectedFallbacks: Counter
+    private let failedFallbacks: Counter
+    private let timedOutFallbacks: Counter
     /// Indexed by ``CircuitState/rawValue``.
     private let states: [Gauge]
     private let failureRate: Gauge
@@ -45,11 +51,15 @@ final class BreakerSeries: CircuitBreakerObserver {
         timeoutCalls = try families.calls.labels(circuit + ["timeout"])
         ignoredCalls = try families.calls.labels(circuit + ["ignored"])
         rejectedCalls = try families.calls.labels(circuit + ["rejected"])
-        successDurations = try families.callDuration.labels(circuit + ["success"])
-        failureDurations = try families.callDuration.labels(circuit + ["failure"])
-        timeoutDurations = try families.callDuration.labels(circuit + ["timeout"])
+        successDurations = try families.callDuration.labels(families.durationLabels(circuit, .success))
+        failureDurations = try families.callDuration.labels(families.durationLabels(circuit, .failure))
+        timeoutDurations = try families.callDuration.labels(families.durationLabels(circuit, .timeout))
         slowSuccesses = try families.slowCalls.labels(circuit + ["success"])
         slowFailures = try families.slowCalls.labels(circuit + ["failure"])
+        // All three exist from the start, at 0, for the same reason as the automatic transitions.
+        rejectedFallbacks = try families.fallbacks.labels(circuit + [FallbackReason.Kind.rejected.description])
+        failedFallbacks = try families.fallbacks.labels(circuit + [FallbackReason.Kind.failed.description])
+        timedOutFallbacks = try families.fallbacks.labels(circuit + [FallbackReason.Kind.timedOut.description])
         var states: [Gauge] = []
         for state in CircuitState.allCases {
             states.append(try families.state.labels(circuit + [state.description]))
@@ -74,6 +84,10 @@ final class BreakerSeries: CircuitBreakerObserver {
         if let threshold = breaker.configuration.slowCallRateThreshold {
             try families.slowCallRateThreshold.labels(circuit).set(threshold)
         }
+        try families.minimumCalls.labels(circuit).set(Double(breaker.configuration.effectiveMinimumNumberOfCalls))
+        let (unit, size) = Self.windowSize(of: breaker.configuration.slidingWindow)
+        windowUnit = unit
+        try families.windowSize.labels(circuit + [unit]).set(size)
         _ = update()
     }
 
@@ -95,10 +109,27 @@ final class BreakerSeries: CircuitBreakerObserver {
         }
     }
 
+    func circuitBreaker(_ breaker: CircuitBreaker, didFallBack reason: FallbackReason.Kind) {
+        switch reason {
+        case .rejected: rejectedFallbacks.increment()
+        case .failed: failedFallbacks.increment()
+        case .timedOut: timedOutFallbacks.increment()
+        }
+    }
+
     private func record(_ duration: Duration, in histogram: Histogram, slow: Counter) {
         histogram.observe(duration)
         if duration > slowCallDurationThreshold {
             slow.increment()
+        }
+    }
+
+    /// The `unit` label and the size of `window`: calls for a count-based window, seconds for a
+    /// time-based one.
+    static func windowSize(of window: SlidingWindow) -> (unit: String, size: Double) {
+        switch window {
+        case .countBased(let size): ("calls", Double(size))
+        case .timeBased(let duration, _): ("seconds", duration.inSeconds)
         }
     }
 
@@ -137,8 +168,12 @@ final class BreakerSeries: CircuitBreakerObserver {
             families.calls.remove(labels: circuit + [outcome.description])
         }
         for outcome in [CallOutcome.success, .failure, .timeout] {
-            families.callDuration.remove(labels: circuit + [outcome.description])
+            families.callDuration.remove(labels: families.durationLabels(circuit, outcome))
         }
+        for reason in FallbackReason.Kind.allCases {
+            families.fallbacks.remove(labels: circuit + [reason.description])
+        }
+        families.windowSize.remove(labels: circuit + [windowUnit])
         for outcome in ["success", "failure"] {
             families.slowCalls.remove(labels: circuit + [outcome])
         }
@@ -153,7 +188,7 @@ final class BreakerSeries: CircuitBreakerObserver {
         }
         for family in [
             families.failureRate, families.slowCallRate, families.failureRateThreshold, families.slowCallRateThreshold,
-            families.consecutiveFailures, families.stateChangeTimestamp,
+            families.consecutiveFailures, families.stateChangeTimestamp, families.minimumCalls,
         ] {
             family.remove(labels: circuit)
         }

@@ -25,6 +25,24 @@ struct FamilyDescriptor: Sendable, Hashable {
         }
     }
 
+    /// How this descriptor, registered, differs from `requested`, for an error message: the first
+    /// of type, labels, buckets and help that differs, as registered and as requested.
+    func difference(from requested: FamilyDescriptor) -> String {
+        if type != requested.type {
+            return "as a \(type), not a \(requested.type)"
+        }
+        if schema.names != requested.schema.names {
+            return "with labels \(schema.names), not \(requested.schema.names)"
+        }
+        if upperBounds != requested.upperBounds {
+            return "with buckets \(upperBounds), not \(requested.upperBounds)"
+        }
+        if help != requested.help {
+            return "with help \(MetricName.quoted(help)), not \(MetricName.quoted(requested.help))"
+        }
+        return "as a \(type) of another kind (integer or floating-point)"
+    }
+
     /// The `# HELP` and `# TYPE` lines. Text format 0.0.4 names a counter with its `_total` and
     /// has no info type, so an info metric is a gauge there, as client_python writes it.
     func header(for format: ExpositionFormat) -> [UInt8] {

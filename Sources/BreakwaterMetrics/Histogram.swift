@@ -30,8 +30,7 @@ public final class Histogram: Sendable {
 
     /// Records one observation of `duration`, in seconds.
     public func observe(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        observe(Double(seconds) + Double(attoseconds) / 1e18)
+        observe(duration.inSeconds)
     }
 
     /// The sum of the observed values.
@@ -42,5 +41,13 @@ public final class Histogram: Sendable {
     /// The number of observations.
     public var count: UInt64 {
         (0..<buckets.count).reduce(0) { $0 &+ buckets.load($1) }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as metrics write it.
+    var inSeconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

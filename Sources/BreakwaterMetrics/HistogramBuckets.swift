@@ -14,12 +14,15 @@ public enum HistogramBuckets {
     }
 
     /// The bounds without a final `+Inf`, after checking that they increase and are finite.
-    static func validate(_ buckets: [Double], of metric: String) throws(MetricsRegistrationError) -> [Double] {
+    ///
+    /// - Parameter allowingNone: whether no finite bound at all is accepted, for a histogram of
+    ///   only `+Inf`, `_count` and `_sum`.
+    static func validate(_ buckets: [Double], of metric: String, allowingNone: Bool = false) throws(MetricsRegistrationError) -> [Double] {
         var bounds = buckets
         if bounds.last == .infinity {
             bounds.removeLast()
         }
-        guard !bounds.isEmpty else {
+        guard allowingNone || !bounds.isEmpty else {
             throw MetricsRegistrationError("histogram \(MetricName.quoted(metric)) needs at least one finite bucket bound")
         }
         guard bounds.allSatisfy(\.isFinite) else {

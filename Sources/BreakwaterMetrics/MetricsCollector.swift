@@ -78,8 +78,14 @@ public final class MetricsCollector: Sendable {
         labelNames: [String] = [],
         buckets: [Double] = HistogramBuckets.latency
     ) throws(MetricsRegistrationError) -> HistogramFamily {
-        let bounds = try HistogramBuckets.validate(buckets, of: name)
-        return try register(.histogram, name: name, help: help, labelNames: labelNames, upperBounds: bounds) {
+        try histogram(name: name, help: help, labelNames: labelNames, upperBounds: HistogramBuckets.validate(buckets, of: name))
+    }
+
+    /// Registers a histogram with bounds already validated, or returns the one already registered.
+    func histogram(
+        name: String, help: String, labelNames: [String], upperBounds: [Double]
+    ) throws(MetricsRegistrationError) -> HistogramFamily {
+        try register(.histogram, name: name, help: help, labelNames: labelNames, upperBounds: upperBounds) {
             FamilyMaker.histogram($0)
         }
     }
@@ -124,8 +130,7 @@ public final class MetricsCollector: Sendable {
             if let existing = state.families.first(where: { $0.descriptor.name == name }) {
                 guard existing.descriptor == descriptor, let family = existing as? MetricFamily<Series> else {
                     throw MetricsRegistrationError(
-                        "metric \(MetricName.quoted(name)) is already registered as a \(existing.descriptor.type) "
-                            + "with help \(MetricName.quoted(existing.descriptor.help)) and labels \(existing.descriptor.schema.names)")
+                        "metric \(MetricName.quoted(name)) is already registered \(existing.descriptor.difference(from: descriptor))")
                 }
                 return family
             }

@@ -133,6 +133,11 @@ struct BreakerMetricsTests {
         #expect(throws: MetricsRegistrationError.self) {
             try BreakerMetrics(collector: MetricsCollector(processMetrics: false), constantLabels: ["bad-name": "x"])
         }
+        for label in ["reason", "unit"] {
+            #expect(throws: MetricsRegistrationError.self) {
+                try BreakerMetrics(collector: MetricsCollector(processMetrics: false), constantLabels: [label: "x"])
+            }
+        }
     }
 
     @Test("a breaker outside any registry can be added and removed by hand")
@@ -146,5 +151,193 @@ struct BreakerMetricsTests {
         metrics.remove(breaker)
         call(breaker, taking: .zero)
         #expect(!collector.render(.prometheusText).contains("alone"))
+    }
+
+    @Test("fallbacks are counted by reason, each from 0 as soon as the breaker is bound")
+    func fallbacks() async throws {
+        try collector.recordMetrics(of: registry)
+        let payments = try registry.breaker(named: "payments")
+        for reason in ["rejected", "failed", "timed_out"] {
+            #expect(lines.contains(#"circuit_breaker_fallbacks_total{circuit="payments",reason="\#(reason)"} 0"#))
+        }
+        #expect(payments.run({ "live" }, fallback: { _ in "cached" }) == "live")
+        for _ in 0..<2 {
+            #expect(payments.run({ () throws(Failure) in throw Failure() }, fallback: { _ in "cached" }) == "cached")
+        }
+        #expect(payments.state == .open)
+        #expect(await payments.run({ () async in "live" }, fallback: { _ in "cached" }) == "cached")
+        let lines = lines
+        #expect(lines.contains(#"circuit_breaker_fallbacks_total{circuit="payments",reason="failed"} 2"#))
+        #expect(lines.contains(#"circuit_breaker_fallbacks_total{circuit="payments",reason="rejected"} 1"#))
+        #expect(lines.contains(#"circuit_breaker_fallbacks_total{circuit="payments",reason="timed_out"} 0"#))
+    }
+
+    @Test("fallbacks from many threads at once are each counted once")
+    func concurrentFallbacks() async throws {
+        let metrics = try BreakerMetrics(collector: collector)
+        let breaker = try CircuitBreaker(
+            name: "busy", configuration: CircuitBreakerConfiguration(consecutiveFailureThreshold: 1_000), clock: clock)
+        metrics.add(breaker)
+        await withTaskGroup { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    for index in 0..<1_000 {
+                        _ = breaker.run({ () throws(Failure) -> Int in if index % 4 == 0 { throw Failure() } else { return 1 } }, fallback: { _ in 0 })
+                    }
+                }
+            }
+        }
+        let lines = lines
+        #expect(lines.contains(#"circuit_breaker_fallbacks_total{circuit="busy",reason="failed"} 1000"#))
+        #expect(lines.contains(#"circuit_breaker_calls_total{circuit="busy",outcome="failure"} 1000"#))
+        #expect(lines.contains(#"circuit_breaker_calls_total{circuit="busy",outcome="success"} 3000"#))
+        #expect(lines.contains(#"circuit_breaker_fallbacks_total{circuit="busy",reason="rejected"} 0"#))
+    }
+
+    @Test("a timed call that falls back at its timeout is counted as timed_out")
+    func timedOutFallback() async throws {
+        let metrics = try BreakerMetrics(collector: collector)
+        let breaker = try CircuitBreaker(name: "alone")
+        metrics.add(breaker)
+        let answer = await breaker.run(
+            timeout: .milliseconds(10), { try await Task.sleep(for: .seconds(10)); return "live" }, fallback: { _ in "cached" })
+        #expect(answer == "cached")
+        #expect(lines.contains(#"circuit_breaker_fallbacks_total{circuit="alone",reason="timed_out"} 1"#))
+        #expect(lines.contains(#"circuit_breaker_calls_total{circuit="alone",outcome="timeout"} 1"#))
+    }
+
+    @Test("the minimum number of calls in force and the window size, in calls or seconds, are exported")
+    func minimumCallsAndWindowSize() throws {
+        let metrics = try BreakerMetrics(collector: collector)
+        let configurations: [String: CircuitBreakerConfiguration] = [
+            "counted": CircuitBreakerConfiguration(slidingWindow: .countBased(size: 50), minimumNumberOfCalls: 20),
+            "small": CircuitBreakerConfiguration(slidingWindow: .countBased(size: 4), minimumNumberOfCalls: 10),
+            "timed": CircuitBreakerConfiguration(slidingWindow: .timeBased(duration: .milliseconds(2500)), minimumNumberOfCalls: 5),
+        ]
+        let breakers = try configurations.map { try CircuitBreaker(name: $0.key, configuration: $0.value, clock: clock) }
+        for breaker in breakers {
+            metrics.add(breaker)
+        }
+        let lines = lines
+        #expect(lines.contains(#"circuit_breaker_minimum_calls{circuit="counted"} 20"#))
+        #expect(lines.contains(#"circuit_breaker_window_size{circuit="counted",unit="calls"} 50"#))
+        #expect(lines.contains(#"circuit_breaker_minimum_calls{circuit="small"} 4"#), "a count-based window smaller than the minimum")
+        #expect(lines.contains(#"circuit_breaker_window_size{circuit="small",unit="calls"} 4"#))
+        #expect(lines.contains(#"circuit_breaker_minimum_calls{circuit="timed"} 5"#))
+        #expect(lines.contains(#"circuit_breaker_window_size{circuit="timed",unit="seconds"} 2.5"#))
+        #expect(lines.filter { $0.hasPrefix("circuit_breaker_window_size{") }.count == 3, "one unit per circuit")
+        for breaker in breakers {
+            metrics.remove(breaker)
+        }
+        #expect(!collector.render(.prometheusText).contains("circuit="))
+    }
+
+    /// The series of one bound breaker, with a configuration that has neither rate threshold.
+    private func seriesOfOneBreaker(_ options: BreakerMetricsOptions) throws -> [String] {
+        let metrics = try BreakerMetrics(collector: collector, options: options)
+        let breaker = try CircuitBreaker(name: "alone", clock: clock)
+        metrics.add(breaker)
+        defer { metrics.remove(breaker) }
+        return collector.render(.prometheusText).split(separator: "\n").map(String.init).filter {
+            !$0.hasPrefix("#") && $0.contains(#"circuit="alone""#)
+        }
+    }
+
+    @Test(
+        "each duration choice exports an exact number of series per breaker",
+        arguments: [
+            (BreakerMetricsOptions(), 77),
+            (BreakerMetricsOptions(durationsByOutcome: false), 45),
+            (BreakerMetricsOptions(durationBuckets: [0.01, 0.05, 0.25, 1, 5]), 53),
+            (BreakerMetricsOptions(durationBuckets: [0.01, 0.05, 0.25, 1, 5], durationsByOutcome: false), 37),
+            (BreakerMetricsOptions(durationBuckets: []), 38),
+            (BreakerMetricsOptions(durationBuckets: [], durationsByOutcome: false), 32),
+        ])
+    func seriesPerBreaker(options: BreakerMetricsOptions, expected: Int) throws {
+        let series = try seriesOfOneBreaker(options)
+        #expect(series.count == expected)
+        let bounds = options.durationBuckets.count + 1
+        let outcomes = options.durationsByOutcome ? 3 : 1
+        #expect(series.filter { $0.hasPrefix("circuit_breaker_call_duration_seconds") }.count == outcomes * (bounds + 2))
+        #expect(series.filter { !$0.hasPrefix("circuit_breaker_call_duration_seconds") }.count == 29)
+    }
+
+    @Test("each rate threshold adds its series")
+    func thresholdsAddSeries() throws {
+        let metrics = try BreakerMetrics(collector: collector)
+        let breaker = try CircuitBreaker(
+            name: "both", configuration: CircuitBreakerConfiguration(failureRateThreshold: 0.5, slowCallRateThreshold: 0.8), clock: clock)
+        metrics.add(breaker)
+        let series = lines.filter { !$0.hasPrefix("#") && $0.contains(#"circuit="both""#) }
+        #expect(series.count == 79)
+    }
+
+    @Test("durations not split by outcome are one histogram per circuit, without the outcome label")
+    func durationsTogether() throws {
+        let metrics = try BreakerMetrics(collector: collector, options: BreakerMetricsOptions(durationsByOutcome: false))
+        let breaker = try CircuitBreaker(name: "alone", clock: clock)
+        metrics.add(breaker)
+        call(breaker, taking: .milliseconds(5))
+        call(breaker, taking: .milliseconds(20), failing: true)
+        breaker.record(.timeout, for: try breaker.acquirePermission(), duration: .seconds(2))
+        let lines = lines
+        #expect(lines.contains(#"circuit_breaker_call_duration_seconds_count{circuit="alone"} 3"#))
+        #expect(lines.contains(#"circuit_breaker_call_duration_seconds_sum{circuit="alone"} 2.025"#))
+        #expect(lines.contains(#"circuit_breaker_call_duration_seconds_bucket{circuit="alone",le="0.005"} 1"#))
+        #expect(lines.contains(#"circuit_breaker_call_duration_seconds_bucket{circuit="alone",le="0.025"} 2"#))
+        #expect(lines.contains(#"circuit_breaker_call_duration_seconds_bucket{circuit="alone",le="+Inf"} 3"#))
+        #expect(!lines.contains { $0.hasPrefix("circuit_breaker_call_duration_seconds") && $0.contains("outcome=") })
+        #expect(lines.contains("# HELP circuit_breaker_call_duration_seconds How long calls took, successes, failures and timeouts together."))
+        metrics.remove(breaker)
+        #expect(!collector.render(.prometheusText).contains(#"circuit="alone""#))
+    }
+
+    @Test("with no buckets, durations are only +Inf, _count and _sum; a trailing +Inf is accepted")
+    func noBuckets() throws {
+        for buckets in [[], [Double.infinity]] {
+            let collector = MetricsCollector(processMetrics: false)
+            let metrics = try BreakerMetrics(collector: collector, options: BreakerMetricsOptions(durationBuckets: buckets))
+            let breaker = try CircuitBreaker(name: "alone", clock: clock)
+            metrics.add(breaker)
+            call(breaker, taking: .milliseconds(250))
+            let durations = collector.render(.prometheusText).split(separator: "\n").filter {
+                $0.hasPrefix("circuit_breaker_call_duration_seconds") && $0.contains(#"outcome="success""#)
+            }
+            #expect(durations == [
+                #"circuit_breaker_call_duration_seconds_bucket{circuit="alone",outcome="success",le="+Inf"} 1"#,
+                #"circuit_breaker_call_duration_seconds_sum{circuit="alone",outcome="success"} 0.25"#,
+                #"circuit_breaker_call_duration_seconds_count{circuit="alone",outcome="success"} 1"#,
+            ])
+        }
+    }
+
+    @Test("duration buckets that do not increase or are not finite are refused, and nothing is registered")
+    func invalidBuckets() throws {
+        for (buckets, complaint) in [([0.5, 0.1], "strictly increasing"), ([0.1, .nan], "not finite"), ([0.1, 0.1], "strictly increasing")] {
+            let error = #expect(throws: MetricsRegistrationError.self) {
+                try BreakerMetrics(collector: collector, options: BreakerMetricsOptions(durationBuckets: buckets))
+            }
+            #expect(error?.description.contains(complaint) == true, "\(buckets): \(error?.description ?? "")")
+            #expect(error?.description.contains("circuit_breaker_call_duration_seconds") == true)
+        }
+        #expect(collector.render(.prometheusText).isEmpty)
+    }
+
+    @Test("two bindings of one collector share the duration choice: other options are refused with the difference")
+    func bindingsMustAgree() throws {
+        let first = try BreakerMetrics(collector: collector, options: BreakerMetricsOptions(durationBuckets: [0.1, 1]))
+        _ = try BreakerMetrics(collector: collector, options: BreakerMetricsOptions(durationBuckets: [0.1, 1]))
+        let otherBuckets = #expect(throws: MetricsRegistrationError.self) {
+            try BreakerMetrics(collector: collector)
+        }
+        #expect(otherBuckets?.description.contains(#"is already registered with buckets [0.1, 1.0], not [0.001"#) == true)
+        let unsplit = #expect(throws: MetricsRegistrationError.self) {
+            try collector.recordMetrics(of: registry, options: BreakerMetricsOptions(durationBuckets: [0.1, 1], durationsByOutcome: false))
+        }
+        #expect(unsplit?.description.contains(#"already registered with labels ["circuit", "outcome"], not ["circuit"]"#) == true)
+        let breaker = try CircuitBreaker(name: "alone", clock: clock)
+        first.add(breaker)
+        call(breaker, taking: .milliseconds(5))
+        #expect(lines.contains(#"circuit_breaker_call_duration_seconds_bucket{circuit="alone",outcome="success",le="0.1"} 1"#))
     }
 }

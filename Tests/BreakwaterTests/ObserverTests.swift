@@ -81,6 +81,71 @@ struct ObserverTests {
         _ = second
     }
 
+    @Test("an observer hears each fallback once, with its reason, after the outcome and before the fallback runs")
+    func fallbacks() async throws {
+        let fixture = try Fixture(CircuitBreakerConfiguration(consecutiveFailureThreshold: 2))
+        let observer = fixture.observer
+        let failed = fixture.breaker.run({ throw DependencyError() }, fallback: { _ in observer.fallbacks })
+        #expect(failed == [.failed])
+        #expect(observer.outcomes == [.failure])
+        let timedOut = await fixture.timingOut(by: .milliseconds(1)) {
+            await fixture.breaker.run(
+                timeout: .milliseconds(1),
+                { try await fixture.clock.sleep(until: BreakerInstant(nanoseconds: .max)); return [FallbackReason.Kind]() },
+                fallback: { _ in observer.fallbacks })
+        }
+        #expect(try await timedOut.value == [.failed, .timedOut])
+        #expect(observer.outcomes == [.failure, .timeout])
+        #expect(fixture.breaker.state == .open)
+        let rejected = await fixture.breaker.run({ () async in [FallbackReason.Kind]() }, fallback: { _ in observer.fallbacks })
+        #expect(rejected == [.failed, .timedOut, .rejected])
+        #expect(observer.outcomes == [.failure, .timeout, .rejected])
+        #expect(observer.fallbacks == [.failed, .timedOut, .rejected])
+    }
+
+    @Test("a call that succeeds, or that has no fallback, tells no fallback")
+    func noFallback() async throws {
+        let fixture = try Fixture(CircuitBreakerConfiguration(consecutiveFailureThreshold: 1))
+        #expect(fixture.breaker.run({ 1 }, fallback: { _ in 0 }) == 1)
+        #expect(await fixture.breaker.run({ () async in 1 }, fallback: { _ in 0 }) == 1)
+        #expect(await fixture.breaker.run(timeout: .seconds(1), { 1 }, fallback: { _ in 0 }) == 1)
+        await #expect(throws: DependencyError.self) { try await fixture.breaker.run(timeout: .seconds(1)) { throw DependencyError() } }
+        #expect(fixture.breaker.state == .open)
+        #expect(throws: CircuitBreakerError.self) { try fixture.breaker.run { 1 } }
+        #expect(fixture.observer.outcomes == [.success, .success, .success, .failure, .rejected])
+        #expect(fixture.observer.fallbacks == [])
+    }
+
+    @Test("an error that is not a failure is ignored, and its call still falls back as failed")
+    func ignoredErrorFallsBack() throws {
+        let fixture = try Fixture(CircuitBreakerConfiguration(isFailure: { _ in false }))
+        #expect(fixture.breaker.run({ throw DependencyError() }, fallback: { _ in "cached" }) == "cached")
+        #expect(fixture.observer.outcomes == [.ignored])
+        #expect(fixture.observer.fallbacks == [.failed])
+    }
+
+    @Test("a disabled breaker reports no outcome, but tells the fallback of a call whose operation threw")
+    func disabledBreakerTellsFallbacks() async throws {
+        let fixture = try Fixture()
+        fixture.breaker.disable()
+        let outcomesBefore = fixture.observer.outcomes
+        #expect(fixture.breaker.run({ throw DependencyError() }, fallback: { _ in "cached" }) == "cached")
+        #expect(await fixture.breaker.run({ () async throws in throw DependencyError() }, fallback: { _ in "cached" }) == "cached")
+        #expect(fixture.breaker.run({ "live" }, fallback: { _ in "cached" }) == "live")
+        #expect(fixture.observer.outcomes == outcomesBefore)
+        #expect(fixture.observer.fallbacks == [.failed, .failed])
+    }
+
+    @Test("a fallback's kind is its reason without the error, named as metrics show it")
+    func fallbackKinds() {
+        let rejection = CircuitBreakerError(circuit: "dependency", state: .open, nextAdmission: nil)
+        let timeout = CircuitBreakerTimeoutError(circuit: "dependency", timeout: .seconds(1))
+        #expect(FallbackReason.rejected(rejection).kind == .rejected)
+        #expect(FallbackReason.failed(DependencyError()).kind == .failed)
+        #expect(FallbackReason.timedOut(timeout).kind == .timedOut)
+        #expect(FallbackReason.Kind.allCases.map(\.description) == ["rejected", "failed", "timed_out"])
+    }
+
     @Test("transitions are logged as a library should: info when calls start being rejected, debug otherwise, values in metadata")
     func logging() throws {
         let records = LogRecords()

@@ -27,23 +27,10 @@ struct RunTests {
         #expect(fixture.observer.durations == [.milliseconds(250)])
     }
 
-    /// Starts `call`, lets its operation and timer go to sleep on the manual clock, then moves
-    /// the clock past the timeout.
-    private func timingOut<T: Sendable>(
-        _ fixture: Fixture, by timeout: Duration, _ call: @escaping @Sendable () async throws -> T
-    ) async -> Task<T, any Error> {
-        let task = Task { try await call() }
-        for _ in 0..<10_000 where fixture.clock.sleeperCount < 2 {
-            await Task.yield()
-        }
-        fixture.clock.advance(by: timeout)
-        return task
-    }
-
     @Test("a call that exceeds its timeout fails with a timeout error and counts as a failure")
     func timeout() async throws {
         let fixture = try Fixture(CircuitBreakerConfiguration(consecutiveFailureThreshold: 1))
-        let call = await timingOut(fixture, by: .seconds(2)) {
+        let call = await fixture.timingOut(by: .seconds(2)) {
             try await fixture.breaker.run(timeout: .seconds(2)) {
                 try await fixture.clock.sleep(until: BreakerInstant(nanoseconds: .max))
                 return 1
@@ -91,7 +78,7 @@ struct RunTests {
         }
         #expect(fixture.breaker.run({ "live" }, fallback: reason) == "live")
         #expect(fixture.breaker.run({ throw DependencyError(code: 1) }, fallback: reason) == "failed DependencyError(code: 1)")
-        let timedOut = await timingOut(fixture, by: .milliseconds(1)) {
+        let timedOut = await fixture.timingOut(by: .milliseconds(1)) {
             await fixture.breaker.run(
                 timeout: .milliseconds(1),
                 { try await fixture.clock.sleep(until: BreakerInstant(nanoseconds: .max)); return "late" },

@@ -8,9 +8,10 @@ struct DependencyError: Error, Equatable {
     var code = 0
 }
 
-/// Records every event a breaker reports, in order.
+/// Records every event a breaker reports, in order, and every fallback apart.
 final class RecordingObserver: CircuitBreakerObserver {
     private let events = Guarded<[CircuitBreakerEvent]>([])
+    private let fallbackReasons = Guarded<[FallbackReason.Kind]>([])
 
     func circuitBreaker(_ breaker: CircuitBreaker, didRecord outcome: CallOutcome, duration: Duration) {
         events.withLock { $0.append(.call(circuit: breaker.name, outcome: outcome, duration: duration)) }
@@ -18,6 +19,14 @@ final class RecordingObserver: CircuitBreakerObserver {
 
     func circuitBreaker(_ breaker: CircuitBreaker, didTransition transition: StateTransition) {
         events.withLock { $0.append(.transition(circuit: breaker.name, transition)) }
+    }
+
+    func circuitBreaker(_ breaker: CircuitBreaker, didFallBack reason: FallbackReason.Kind) {
+        fallbackReasons.withLock { $0.append(reason) }
+    }
+
+    var fallbacks: [FallbackReason.Kind] {
+        fallbackReasons.withLock { $0 }
     }
 
     var transitions: [StateTransition] {
@@ -84,6 +93,19 @@ struct Fixture {
         fixture.trip()
         fixture.clock.advance(by: .seconds(30))
         return fixture
+    }
+
+    /// Starts `call`, lets its operation and timer go to sleep on the manual clock, then moves
+    /// the clock past the timeout.
+    func timingOut<T: Sendable>(
+        by timeout: Duration, _ call: @escaping @Sendable () async throws -> T
+    ) async -> Task<T, any Error> {
+        let task = Task { try await call() }
+        for _ in 0..<10_000 where clock.sleeperCount < 2 {
+            await Task.yield()
+        }
+        clock.advance(by: timeout)
+        return task
     }
 
     func isRejected() -> Bool {
