@@ -7,11 +7,14 @@ enum Scenario: String, CaseIterable, Sendable {
     case outage
     /// Payments fails for 5 seconds in every 10: its circuit keeps opening and closing.
     case flapping
+    /// Payments fails from 10 s on and never recovers: its circuit opens and its probes keep
+    /// failing. With `--outage-cycles N` it recovers after N minutes.
+    case down
 
     /// The length of one repetition of the script, in seconds.
     var cycle: Double {
         switch self {
-        case .steady, .outage: 60
+        case .steady, .outage, .down: 60
         case .flapping: 10
         }
     }
@@ -32,6 +35,8 @@ enum Scenario: String, CaseIterable, Sendable {
             return Health(failureRate: 1, latency: 0.01)
         case (.flapping, "payments") where elapsed.truncatingRemainder(dividingBy: 10) >= 5:
             return Health(failureRate: 0.9, latency: 0.05)
+        case (.down, "payments") where elapsed >= 10:
+            return Health(failureRate: 1, latency: 0.05)
         default:
             return Health(failureRate: 0.02, latency: 0.02)
         }

@@ -45,6 +45,7 @@ class Processes:
     def __init__(self, directory):
         self.directory = directory
         self.started = []  # (name, Popen, log path)
+        self.stopped = []  # the same, for processes stopped on purpose
 
     def start(self, name, arguments):
         path = os.path.join(self.directory, f"{name}.log")
@@ -61,8 +62,23 @@ class Processes:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         return process
 
+    def stop(self, name, grace=10.0):
+        """Stops one process gracefully (SIGTERM, then SIGKILL after grace seconds) and forgets it
+        for check_running(); its log stays readable."""
+        for index, (started_name, process, path) in enumerate(self.started):
+            if started_name == name:
+                signal_group(process, signal.SIGTERM)
+                try:
+                    process.wait(timeout=grace)
+                except subprocess.TimeoutExpired:
+                    signal_group(process, signal.SIGKILL)
+                    process.wait(timeout=5)
+                self.stopped.append(self.started.pop(index))
+                return
+        raise KeyError(name)
+
     def log_of(self, name):
-        for started_name, _, path in self.started:
+        for started_name, _, path in self.started + self.stopped:
             if started_name == name:
                 with open(path, encoding="utf-8", errors="replace") as f:
                     return f.read()
@@ -159,8 +175,26 @@ class Prometheus:
             raise CheckFailed(f"expected one series, got {len(values)}: {expr}")
         return next(iter(values.values()))
 
+    def range(self, expr, start, end, step):
+        """The series of a range query: [{"metric": labels, "values": [[time, "value"], ...]}]."""
+        params = {"query": expr, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": str(step)}
+        body = get_json(f"{self.url}/api/v1/query_range?" + urllib.parse.urlencode(params), timeout=30)
+        if body.get("status") != "success":
+            raise CheckFailed(f"range query failed: {body.get('error')}\n    {expr}")
+        return body["data"]["result"]
+
     def alerts(self):
         return get_json(f"{self.url}/api/v1/alerts")["data"]["alerts"]
+
+
+class Alertmanager:
+    def __init__(self, url):
+        self.url = url
+
+    def alerts(self):
+        """Every alert Alertmanager holds, inhibited and silenced ones included, with its status
+        (state, inhibitedBy, silencedBy)."""
+        return get_json(f"{self.url}/api/v2/alerts")
 
 
 def wait_for(what, condition, timeout, interval=0.5):
@@ -187,7 +221,8 @@ def wait_for(what, condition, timeout, interval=0.5):
 
 
 class Webhook:
-    """An HTTP server on a free port of 127.0.0.1 recording Alertmanager's notifications."""
+    """An HTTP server on a free port of 127.0.0.1 recording Alertmanager's notifications with the
+    path they were posted to: one path per receiver."""
 
     def __init__(self):
         self.notifications = []
@@ -203,7 +238,7 @@ class Webhook:
                 except ValueError:
                     payload = {"unparsable": body.decode("utf-8", "replace")}
                 with owner.lock:
-                    owner.notifications.append((time.monotonic(), payload))
+                    owner.notifications.append((time.monotonic(), self.path, payload))
                 self.send_response(200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -213,15 +248,18 @@ class Webhook:
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/alerts"
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
-    def alerts(self, status=None, **labels):
-        """The notified alerts (with the monotonic time they arrived) matching the labels."""
+    def alerts(self, status=None, path=None, **labels):
+        """The notified alerts (with the monotonic time they arrived) matching the status, the
+        path (the receiver) and the labels."""
         found = []
         with self.lock:
-            for arrived, payload in self.notifications:
+            for arrived, posted_to, payload in self.notifications:
+                if path and posted_to != path:
+                    continue
                 for alert in payload.get("alerts", []):
                     if status and alert.get("status") != status:
                         continue
