@@ -90,14 +90,17 @@ struct BreakwaterDemo: AsyncParsableCommand {
                 services: [.init(service: traffic)],
                 gracefulShutdownSignals: [.sigint, .sigterm],
                 logger: Logger(label: "breakwater-demo")))
+        // The group ends at Ctrl-C or SIGTERM, or when the duration has passed; either way the
+        // duration's timer is cancelled, so a signal stops the demo at once.
         try await withThrowingDiscardingTaskGroup { tasks in
-            tasks.addTask { try await group.run() }
             if duration > 0 {
                 tasks.addTask {
-                    try? await Task.sleep(for: .seconds(duration))
+                    do { try await Task.sleep(for: .seconds(duration)) } catch { return }
                     await group.triggerGracefulShutdown()
                 }
             }
+            try await group.run()
+            tasks.cancelAll()
         }
         await server.stop()
         for snapshot in registry.snapshots().prefix(names.count) {
