@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Prints breakwater-dashboard.test.yml with the dashboard's own queries filled in.
 
-The test file names each query by a placeholder ($TRANSITIONS_PER_INTERVAL, $CIRCUIT_OPENED, ...);
+The test file names each query by a placeholder ($TRANSITIONS_PER_INTERVAL, $OPENS_IN_RANGE, ...);
 this takes the query from breakwater-dashboard.json (panels inside collapsed and repeated rows
 included), substitutes the variables the way check_dashboard.py does (every variable matching all
 unless the placeholder says otherwise, $__interval 1m, $__rate_interval 4m, $__range 30m), and writes
@@ -28,6 +28,7 @@ VARIABLES = {"__interval": "1m", "__interval_ms": "60000", "__rate_interval": "4
 QUERIES = {
     "$TRANSITIONS_PER_INTERVAL": ("Transitions per interval", "A", {}),
     "$CIRCUIT_OPENED": (None, None, {}),
+    "$OPENS_IN_RANGE": ("Opens in range", "A", {}),
     "$CIRCUIT_STATE": ("Circuit state", "A", {}),
     "$ERROR_RATIO": ("Error ratio callers see", "A", {}),
     "$FAILURE_SHARE": ("Failure rate, share of threshold", "A", {}),
