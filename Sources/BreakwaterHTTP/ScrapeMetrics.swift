@@ -7,9 +7,9 @@ struct ScrapeMetrics: Sendable {
     private let requests: CounterFamily
     /// Responses holding a place under the shared limit: being rendered, waiting for a render, or
     /// being written.
-    let inFlight: Gauge
+    let inFlight: GaugeSeries
     /// Time from a scrape's routing to its response body being ready, a shared render included.
-    let duration: Histogram
+    let duration: HistogramSeries
     /// Response body bytes sent for scrapes, by content encoding.
     private let responseBytes: CounterFamily
 

@@ -16,29 +16,29 @@ final class BreakerSeries: CircuitBreakerObserver {
 
     // One stored property per series rather than arrays: reading an array element retains it,
     // and these are read on every call.
-    private let successCalls: Counter
-    private let failureCalls: Counter
-    private let timeoutCalls: Counter
-    private let ignoredCalls: Counter
-    private let rejectedCalls: Counter
+    private let successCalls: CounterSeries
+    private let failureCalls: CounterSeries
+    private let timeoutCalls: CounterSeries
+    private let ignoredCalls: CounterSeries
+    private let rejectedCalls: CounterSeries
     /// The three are one series when durations are not split by outcome.
-    private let successDurations: Histogram
-    private let failureDurations: Histogram
-    private let timeoutDurations: Histogram
-    private let slowSuccesses: Counter
-    private let slowFailures: Counter
-    private let rejectedFallbacks: Counter
-    private let failedFallbacks: Counter
-    private let timedOutFallbacks: Counter
+    private let successDurations: HistogramSeries
+    private let failureDurations: HistogramSeries
+    private let timeoutDurations: HistogramSeries
+    private let slowSuccesses: CounterSeries
+    private let slowFailures: CounterSeries
+    private let rejectedFallbacks: CounterSeries
+    private let failedFallbacks: CounterSeries
+    private let timedOutFallbacks: CounterSeries
     /// Indexed by ``CircuitState/rawValue``.
-    private let states: [Gauge]
-    private let failureRate: Gauge
-    private let slowCallRate: Gauge
-    private let consecutiveFailures: Gauge
-    private let windowSuccesses: Gauge
-    private let windowFailures: Gauge
-    private let windowSlowCalls: Gauge
-    private let stateChangeTimestamp: Gauge
+    private let states: [GaugeSeries]
+    private let failureRate: GaugeSeries
+    private let slowCallRate: GaugeSeries
+    private let consecutiveFailures: GaugeSeries
+    private let windowSuccesses: GaugeSeries
+    private let windowFailures: GaugeSeries
+    private let windowSlowCalls: GaugeSeries
+    private let stateChangeTimestamp: GaugeSeries
 
     init(_ breaker: CircuitBreaker, families: BreakerMetricFamilies, constantLabelValues: [String]) throws(MetricsRegistrationError) {
         self.breaker = breaker
@@ -60,7 +60,7 @@ final class BreakerSeries: CircuitBreakerObserver {
         rejectedFallbacks = try families.fallbacks.labels(circuit + [FallbackReason.Kind.rejected.description])
         failedFallbacks = try families.fallbacks.labels(circuit + [FallbackReason.Kind.failed.description])
         timedOutFallbacks = try families.fallbacks.labels(circuit + [FallbackReason.Kind.timedOut.description])
-        var states: [Gauge] = []
+        var states: [GaugeSeries] = []
         for state in CircuitState.allCases {
             states.append(try families.state.labels(circuit + [state.description]))
         }
@@ -117,7 +117,7 @@ final class BreakerSeries: CircuitBreakerObserver {
         }
     }
 
-    private func record(_ duration: Duration, in histogram: Histogram, slow: Counter) {
+    private func record(_ duration: Duration, in histogram: HistogramSeries, slow: CounterSeries) {
         histogram.observe(duration)
         if duration > slowCallDurationThreshold {
             slow.increment()

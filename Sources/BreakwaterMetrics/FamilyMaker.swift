@@ -3,19 +3,19 @@ enum FamilyMaker {
     static func counter(_ descriptor: FamilyDescriptor, createsUnlabelledSeries: Bool = true) -> CounterFamily {
         MetricFamily(
             descriptor, createsUnlabelledSeries: createsUnlabelledSeries,
-            makeSeries: Counter.init(labelPairs:), renderSeries: SeriesRendering.counter)
+            makeSeries: CounterSeries.init(labelPairs:), renderSeries: SeriesRendering.counter)
     }
 
     static func floatingCounter(_ descriptor: FamilyDescriptor, createsUnlabelledSeries: Bool = true) -> FloatingCounterFamily {
         MetricFamily(
             descriptor, createsUnlabelledSeries: createsUnlabelledSeries,
-            makeSeries: FloatingCounter.init(labelPairs:), renderSeries: SeriesRendering.floatingCounter)
+            makeSeries: FloatingCounterSeries.init(labelPairs:), renderSeries: SeriesRendering.floatingCounter)
     }
 
     static func gauge(_ descriptor: FamilyDescriptor, createsUnlabelledSeries: Bool = true) -> GaugeFamily {
         MetricFamily(
             descriptor, createsUnlabelledSeries: createsUnlabelledSeries,
-            makeSeries: Gauge.init(labelPairs:), renderSeries: SeriesRendering.gauge)
+            makeSeries: GaugeSeries.init(labelPairs:), renderSeries: SeriesRendering.gauge)
     }
 
     static func histogram(_ descriptor: FamilyDescriptor, createsUnlabelledSeries: Bool = true) -> HistogramFamily {
@@ -23,11 +23,11 @@ enum FamilyMaker {
         let rendered = HistogramBuckets.RenderedBounds(bounds)
         return MetricFamily(
             descriptor, createsUnlabelledSeries: createsUnlabelledSeries,
-            makeSeries: { Histogram(labelPairs: $0, upperBounds: bounds) },
+            makeSeries: { HistogramSeries(labelPairs: $0, upperBounds: bounds) },
             renderSeries: { SeriesRendering.histogram($0, name: $1, bounds: rendered, into: &$2, format: $3) })
     }
 
     static func info(_ descriptor: FamilyDescriptor) -> InfoFamily {
-        MetricFamily(descriptor, makeSeries: Info.init(labelPairs:), renderSeries: SeriesRendering.info)
+        MetricFamily(descriptor, makeSeries: InfoSeries.init(labelPairs:), renderSeries: SeriesRendering.info)
     }
 }

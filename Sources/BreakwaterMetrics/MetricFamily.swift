@@ -93,23 +93,13 @@ public final class MetricFamily<Series: AnyObject & Sendable>: Sendable {
     }
 }
 
-/// A family of ``Counter`` series.
-public typealias CounterFamily = MetricFamily<Counter>
-/// A family of ``FloatingCounter`` series.
-public typealias FloatingCounterFamily = MetricFamily<FloatingCounter>
-/// A family of ``Gauge`` series.
-public typealias GaugeFamily = MetricFamily<Gauge>
-/// A family of ``Histogram`` series.
-public typealias HistogramFamily = MetricFamily<Histogram>
-/// A family of ``Info`` series.
-public typealias InfoFamily = MetricFamily<Info>
-
-/// A set of labels that describes the target, such as a version or a build: always the value 1.
-/// One series of an ``InfoFamily``.
-public final class Info: Sendable {
-    let labelPairs: [UInt8]
-
-    init(labelPairs: [UInt8]) {
-        self.labelPairs = labelPairs
-    }
-}
+/// A family of ``CounterSeries``.
+public typealias CounterFamily = MetricFamily<CounterSeries>
+/// A family of ``FloatingCounterSeries``.
+public typealias FloatingCounterFamily = MetricFamily<FloatingCounterSeries>
+/// A family of ``GaugeSeries``.
+public typealias GaugeFamily = MetricFamily<GaugeSeries>
+/// A family of ``HistogramSeries``.
+public typealias HistogramFamily = MetricFamily<HistogramSeries>
+/// A family of ``InfoSeries``.
+public typealias InfoFamily = MetricFamily<InfoSeries>

@@ -1,24 +1,24 @@
 /// How each kind of series writes its samples: `name{labels} value` lines.
 enum SeriesRendering {
-    static func counter(_ counter: Counter, name: [UInt8], into buffer: inout [UInt8], format: ExpositionFormat) {
+    static func counter(_ counter: CounterSeries, name: [UInt8], into buffer: inout [UInt8], format: ExpositionFormat) {
         start(name, "_total", counter.labelPairs, into: &buffer)
         buffer.appendDecimal(counter.value)
         buffer.append(UInt8(ascii: "\n"))
     }
 
-    static func floatingCounter(_ counter: FloatingCounter, name: [UInt8], into buffer: inout [UInt8], format: ExpositionFormat) {
+    static func floatingCounter(_ counter: FloatingCounterSeries, name: [UInt8], into buffer: inout [UInt8], format: ExpositionFormat) {
         start(name, "_total", counter.labelPairs, into: &buffer)
         buffer.appendGoFloat(counter.value)
         buffer.append(UInt8(ascii: "\n"))
     }
 
-    static func gauge(_ gauge: Gauge, name: [UInt8], into buffer: inout [UInt8], format: ExpositionFormat) {
+    static func gauge(_ gauge: GaugeSeries, name: [UInt8], into buffer: inout [UInt8], format: ExpositionFormat) {
         start(name, "", gauge.labelPairs, into: &buffer)
         buffer.appendGoFloat(gauge.value)
         buffer.append(UInt8(ascii: "\n"))
     }
 
-    static func info(_ info: Info, name: [UInt8], into buffer: inout [UInt8], format: ExpositionFormat) {
+    static func info(_ info: InfoSeries, name: [UInt8], into buffer: inout [UInt8], format: ExpositionFormat) {
         start(name, "_info", info.labelPairs, into: &buffer)
         buffer.append("1\n")
     }
@@ -26,7 +26,7 @@ enum SeriesRendering {
     /// Cumulative buckets from one read of each bucket, so that they never decrease and `+Inf`
     /// equals `_count` however observations race with the scrape.
     static func histogram(
-        _ histogram: Histogram, name: [UInt8], bounds: HistogramBuckets.RenderedBounds,
+        _ histogram: HistogramSeries, name: [UInt8], bounds: HistogramBuckets.RenderedBounds,
         into buffer: inout [UInt8], format: ExpositionFormat
     ) {
         // Through buffer pointers: appending an array retains it, and a histogram writes a line

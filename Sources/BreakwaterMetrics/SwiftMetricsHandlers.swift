@@ -4,9 +4,9 @@ import CoreMetrics
 // the series so that `gauge.set(12)` stays unambiguous for the collector's own users.
 
 final class CounterAdapter: CounterHandler {
-    let counter: Counter
+    let counter: CounterSeries
 
-    init(_ counter: Counter) {
+    init(_ counter: CounterSeries) {
         self.counter = counter
     }
 
@@ -23,9 +23,9 @@ final class CounterAdapter: CounterHandler {
 }
 
 final class FloatingCounterAdapter: FloatingPointCounterHandler {
-    let counter: FloatingCounter
+    let counter: FloatingCounterSeries
 
-    init(_ counter: FloatingCounter) {
+    init(_ counter: FloatingCounterSeries) {
         self.counter = counter
     }
 
@@ -39,9 +39,9 @@ final class FloatingCounterAdapter: FloatingPointCounterHandler {
 }
 
 final class GaugeAdapter: MeterHandler, RecorderHandler {
-    let gauge: Gauge
+    let gauge: GaugeSeries
 
-    init(_ gauge: Gauge) {
+    init(_ gauge: GaugeSeries) {
         self.gauge = gauge
     }
 
@@ -54,9 +54,9 @@ final class GaugeAdapter: MeterHandler, RecorderHandler {
 }
 
 final class HistogramAdapter: RecorderHandler, TimerHandler {
-    let histogram: Histogram
+    let histogram: HistogramSeries
 
-    init(_ histogram: Histogram) {
+    init(_ histogram: HistogramSeries) {
         self.histogram = histogram
     }
 

@@ -51,11 +51,11 @@ struct RealConsumerTests {
         try registry.breaker(named: "shadow").enableMetricsOnly()
         #expect(Set(registry.snapshots().map(\.state)) == Set(CircuitState.allCases))
 
-        CoreMetrics.Counter(label: "http_requests", dimensions: [("route", "/checkout"), ("status", "200")], factory: collector)
+        Counter(label: "http_requests", dimensions: [("route", "/checkout"), ("status", "200")], factory: collector)
             .increment(by: 12)
-        CoreMetrics.Timer(label: "http_request_duration_seconds", dimensions: [("route", "/checkout")], factory: collector)
+        Timer(label: "http_request_duration_seconds", dimensions: [("route", "/checkout")], factory: collector)
             .recordMilliseconds(42)
-        CoreMetrics.Meter(label: "connections_open", factory: collector).set(3.0)
+        Meter(label: "connections_open", factory: collector).set(3.0)
         let hostile = try collector.gauge(name: "hostile_values", help: "Help with \\ and\nnewline.", labelNames: ["kind"])
         for (kind, value) in [("nan", Double.nan), ("inf", .infinity), ("minus_inf", -.infinity), ("big", 1e300), ("tiny", .leastNonzeroMagnitude)] {
             try hostile.labels(kind).set(value)

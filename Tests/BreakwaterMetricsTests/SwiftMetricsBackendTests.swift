@@ -1,8 +1,10 @@
-import CoreMetrics
+// Imports what a service that bootstraps the collector imports: `Metrics` and `BreakwaterMetrics`
+// side by side, without `@testable`, so that a public name of ours that clashes with
+// swift-metrics' makes this file fail to compile.
+import BreakwaterMetrics
 import Logging
+import Metrics
 import Testing
-
-@testable import BreakwaterMetrics
 
 @Suite("swift-metrics backend")
 struct SwiftMetricsBackendTests {
@@ -14,12 +16,12 @@ struct SwiftMetricsBackendTests {
 
     @Test("counters, meters, recorders and timers map to Prometheus types")
     func types() {
-        CoreMetrics.Counter(label: "requests", dimensions: [("method", "GET")], factory: collector).increment(by: 3)
-        CoreMetrics.FloatingPointCounter(label: "bytes", factory: collector).increment(by: 1.5)
-        CoreMetrics.Meter(label: "connections", factory: collector).set(Int64(7))
-        CoreMetrics.Recorder(label: "last_size", aggregate: false, factory: collector).record(Int64(42))
-        CoreMetrics.Recorder(label: "sizes", factory: collector).record(0.3)
-        CoreMetrics.Timer(label: "handler_latency", dimensions: [("route", "/")], factory: collector).recordMilliseconds(20)
+        Counter(label: "requests", dimensions: [("method", "GET")], factory: collector).increment(by: 3)
+        FloatingPointCounter(label: "bytes", factory: collector).increment(by: 1.5)
+        Meter(label: "connections", factory: collector).set(Int64(7))
+        Recorder(label: "last_size", aggregate: false, factory: collector).record(Int64(42))
+        Recorder(label: "sizes", factory: collector).record(0.3)
+        Timer(label: "handler_latency", dimensions: [("route", "/")], factory: collector).recordMilliseconds(20)
         let lines = lines
         #expect(lines.contains("# TYPE requests_total counter"))
         #expect(lines.contains(#"requests_total{method="GET"} 3"#))
@@ -32,6 +34,38 @@ struct SwiftMetricsBackendTests {
         #expect(lines.contains("# TYPE handler_latency histogram"))
         #expect(lines.contains(#"handler_latency_bucket{route="/",le="0.025"} 1"#))
         #expect(lines.contains(#"handler_latency_sum{route="/"} 0.02"#))
+    }
+
+    @Test("a file importing Metrics and BreakwaterMetrics names swift-metrics' types without a module prefix")
+    func unqualifiedNames() throws {
+        let jobs: CounterSeries = try collector.counter(name: "jobs_total", help: "Jobs.").labels()
+        jobs.increment()
+        // A task-local factory rather than `MetricsSystem.bootstrap`, which a process may call once.
+        // The type annotations are the point: a call alone is resolved by its argument labels even
+        // when two imported types share a name, a type annotation is not. (`Timer` cannot clash in
+        // this file: `Metrics` re-exports swift-metrics' with a scoped import, which wins.)
+        withMetricsFactory(collector) {
+            let orders: Counter = Counter(label: "orders")
+            let revenue: FloatingPointCounter = FloatingPointCounter(label: "revenue")
+            let queueDepth: Gauge = Gauge(label: "queue_depth")
+            let workers: Meter = Meter(label: "workers")
+            let payloadBytes: Recorder = Recorder(label: "payload_bytes")
+            let checkout: Timer = Timer(label: "checkout")
+            orders.increment(by: 2)
+            revenue.increment(by: 2.5)
+            queueDepth.record(4)
+            workers.set(3)
+            payloadBytes.record(512)
+            checkout.recordMilliseconds(30)
+        }
+        let lines = lines
+        #expect(lines.contains("jobs_total 1"))
+        #expect(lines.contains("orders_total 2"))
+        #expect(lines.contains("revenue_total 2.5"))
+        #expect(lines.contains("queue_depth 4"))
+        #expect(lines.contains("workers 3"))
+        #expect(lines.contains("payload_bytes_count 1"))
+        #expect(lines.contains("checkout_count 1"))
     }
 
     @Test("invalid names and dimensions are sanitised the same way every time")

@@ -13,7 +13,7 @@ func registerMetricsBenchmarks() {
 
 /// One update of a series held by the caller, as the call path holds it.
 private func registerSeriesUpdateBenchmarks() {
-    Benchmark("Metrics: counter increment, Breakwater Counter") { benchmark, counter in
+    Benchmark("Metrics: counter increment, Breakwater CounterSeries") { benchmark, counter in
         for _ in benchmark.scaledIterations {
             counter.increment()
         }
@@ -32,7 +32,7 @@ private func registerSeriesUpdateBenchmarks() {
     // Both histograms have the 13 bounds of HistogramBuckets.latency; Breakwater counts the one
     // bucket a value falls in with an atomic add, swift-prometheus every bucket at or above it
     // under a lock.
-    Benchmark("Metrics: histogram observe, Breakwater Histogram (13 buckets)") { benchmark, histogram in
+    Benchmark("Metrics: histogram observe, Breakwater HistogramSeries (13 buckets)") { benchmark, histogram in
         let latencies = HeldSeries.latencies
         for iteration in benchmark.scaledIterations {
             histogram.observe(latencies[iteration & 15])

@@ -17,7 +17,7 @@ enum HeldSeries {
     ]
 
     /// The calls counter of the breaker metrics contract, one series held.
-    static func breakwaterCounter() throws -> BreakwaterMetrics.Counter {
+    static func breakwaterCounter() throws -> CounterSeries {
         let family = try MetricsCollector(processMetrics: false).counter(
             name: BreakerContract.calls.name, help: BreakerContract.calls.help, labelNames: ["circuit", "outcome"])
         return try family.labels(circuit, outcome)
@@ -29,7 +29,7 @@ enum HeldSeries {
     }
 
     /// The call duration histogram of the contract, one series held.
-    static func breakwaterHistogram() throws -> BreakwaterMetrics.Histogram {
+    static func breakwaterHistogram() throws -> HistogramSeries {
         let family = try MetricsCollector(processMetrics: false).histogram(
             name: BreakerContract.callDuration.name, help: BreakerContract.callDuration.help,
             labelNames: ["circuit", "outcome"], buckets: HistogramBuckets.latency)

@@ -4,7 +4,7 @@
 /// Each bucket counts the observations that fell into it alone; a scrape adds them up. The
 /// cumulative counts it renders therefore never decrease and the `+Inf` bucket always equals
 /// `_count`, even while other threads observe, which the strict OpenMetrics parser insists on.
-public final class Histogram: Sendable {
+public final class HistogramSeries: Sendable {
     let labelPairs: [UInt8]
     /// The upper bounds, increasing, without `+Inf`.
     let upperBounds: [Double]
