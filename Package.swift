@@ -1,4 +1,4 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
 import PackageDescription
 
 let package = Package(
@@ -8,6 +8,9 @@ let package = Package(
         .library(name: "Breakwater", targets: ["Breakwater"]),
         .library(name: "BreakwaterMetrics", targets: ["BreakwaterMetrics"]),
         .library(name: "BreakwaterHTTP", targets: ["BreakwaterHTTP"]),
+        // The breaker metrics contract through whatever swift-metrics backend the application
+        // bootstrapped (swift-prometheus, swift-otel, ...): needs neither the collector nor NIO.
+        .library(name: "BreakwaterSwiftMetrics", targets: ["BreakwaterSwiftMetrics"]),
         .executable(name: "breakwater-demo", targets: ["BreakwaterDemo"]),
     ],
     dependencies: [
@@ -16,6 +19,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // Only for BreakwaterSwiftMetricsTests: a package that depends on Breakwater does not fetch it.
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // `swift package generate-documentation`: the DocC catalogs in Sources/*/Docs.docc.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
     ],
     targets: [
         .target(
@@ -29,6 +36,14 @@ let package = Package(
                 "Breakwater",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "BreakwaterSwiftMetrics",
+            dependencies: [
+                "Breakwater",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         .systemLibrary(
@@ -74,6 +89,19 @@ let package = Package(
                 "BreakwaterMetrics",
                 "BreakwaterTestSupport",
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "BreakwaterSwiftMetricsTests",
+            dependencies: [
+                "BreakwaterSwiftMetrics",
+                // The collector binding, to compare against.
+                "BreakwaterMetrics",
+                "BreakwaterTestSupport",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -1,4 +1,5 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.3
+// 6.3, not the library's 6.2: ordo-one/benchmark 1.38.1 declares tools version 6.3.
 import PackageDescription
 
 // Benchmarks for Breakwater, in a package of their own so that the library's users never resolve

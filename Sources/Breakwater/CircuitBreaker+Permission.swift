@@ -19,8 +19,12 @@ extension CircuitBreaker {
 
     /// Reports how the call that `permission` admitted ended.
     ///
-    /// - Parameter duration: how long the call took; by default, the time since the permission
-    ///   was acquired.
+    /// - Parameters:
+    ///   - completion: how the call ended.
+    ///   - permission: the permission ``acquirePermission()`` gave the call; one of another breaker,
+    ///     or one already recorded, is ignored.
+    ///   - duration: how long the call took; by default, the time since the permission was
+    ///     acquired.
     public func record(_ completion: CallCompletion, for permission: CircuitBreakerPermission, duration: Duration? = nil) {
         guard isOwn(permission) else { return }
         complete(permission, completion.outcome, duration: duration)

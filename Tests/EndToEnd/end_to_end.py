@@ -5,7 +5,7 @@ Starts three breakwater-demo instances, a real Prometheus scraping them every se
 Grafana/breakwater-alerts.yml, and a real Alertmanager running the shipped
 Grafana/alertmanager.example.yml (its routes, receivers and inhibitions as they are; only the
 webhook URLs point at this script, one path per receiver, and the grouping timers are 1 s), all on
-127.0.0.1 with free ports. The demos: one whose payments dependency is down for 7 minutes, one that
+127.0.0.1 with free ports. The demos: one whose payments dependency is down for 6 minutes, one that
 runs the outage script once and is restarted mid-test, one flapping that is stopped for good. The
 checks are what an operator relies on:
 
@@ -66,7 +66,7 @@ FLAPPING = "BreakwaterCircuitFlapping"
 EXPORTER_DOWN = "BreakwaterExporterDown"
 CIRCUITS = ["inventory", "payments", "recommendations", "search"]
 CIRCUIT = "payments"  # the circuit every scenario of the demo breaks
-DOWN_MINUTES = 7  # how long payments stays down on the first demo
+DOWN_MINUTES = 6  # how long payments stays down on the first demo
 DEMO_RATE = 20  # the demo's default calls per second to each dependency
 ALERTMANAGER_EXAMPLE = os.path.join(REPO, "Grafana", "alertmanager.example.yml")
 
@@ -526,9 +526,9 @@ def main():
     parser.add_argument("--time-limit", type=float, default=900, help="seconds for the whole run (default 900)")
     parser.add_argument("--dashboard-after", type=float, default=80,
                         help="seconds of demo run before the dashboard checks (default 80)")
-    parser.add_argument("--page-by", type=float, default=DOWN_MINUTES * 60 - 15,
+    parser.add_argument("--page-by", type=float, default=DOWN_MINUTES * 60 - 10,
                         help="seconds after the demos started by which the page must fire (default "
-                             f"{DOWN_MINUTES * 60 - 15}; expected about 315: the first open near 12 s plus the rule's 5 minutes)")
+                             f"{DOWN_MINUTES * 60 - 10}; expected about 315: the first open near 12 s plus the rule's 5 minutes)")
     parser.add_argument("--restart-at", type=float, default=100,
                         help="seconds after the demos started at which the second demo restarts (default 100: "
                              "its outage script's transitions end near 65 s)")
