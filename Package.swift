@@ -11,6 +11,10 @@ let package = Package(
         // The breaker metrics contract through whatever swift-metrics backend the application
         // bootstrapped (swift-prometheus, swift-otel, ...): needs neither the collector nor NIO.
         .library(name: "BreakwaterSwiftMetrics", targets: ["BreakwaterSwiftMetrics"]),
+        // Breakers for outbound calls, one product per client library, so that a user fetches only
+        // the client it uses.
+        .library(name: "BreakwaterOpenAPI", targets: ["BreakwaterOpenAPI"]),
+        .library(name: "BreakwaterAsyncHTTPClient", targets: ["BreakwaterAsyncHTTPClient"]),
         .executable(name: "breakwater-demo", targets: ["BreakwaterDemo"]),
     ],
     dependencies: [
@@ -23,6 +27,12 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         // `swift package generate-documentation`: the DocC catalogs in Sources/*/Docs.docc.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
+        // The outbound integrations, BreakwaterOpenAPI and BreakwaterAsyncHTTPClient.
+        .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        // Only for BreakwaterOpenAPITests: the middleware in front of a real transport.
+        .package(url: "https://github.com/swift-server/swift-openapi-async-http-client.git", from: "1.5.0"),
     ],
     targets: [
         .target(
@@ -61,6 +71,23 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "BreakwaterOpenAPI",
+            dependencies: [
+                "Breakwater",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
+        .target(
+            name: "BreakwaterAsyncHTTPClient",
+            dependencies: [
+                "Breakwater",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -115,6 +142,37 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "BreakwaterOutboundTestSupport",
+            dependencies: [
+                "Breakwater",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/BreakwaterOutboundTestSupport"
+        ),
+        .testTarget(
+            name: "BreakwaterOpenAPITests",
+            dependencies: [
+                "BreakwaterOpenAPI",
+                "BreakwaterOutboundTestSupport",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .testTarget(
+            name: "BreakwaterAsyncHTTPClientTests",
+            dependencies: [
+                "BreakwaterAsyncHTTPClient",
+                "BreakwaterOutboundTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
     ],
