@@ -29,7 +29,7 @@ public struct BreakerInstant: Sendable, Hashable, Comparable {
 
 extension Duration {
     /// The duration in whole nanoseconds, saturating at the bounds of `Int64`.
-    var nanoseconds: Int64 {
+    package var nanoseconds: Int64 {
         let (seconds, attoseconds) = components
         let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         if overflow { return seconds < 0 ? .min : .max }
@@ -39,7 +39,7 @@ extension Duration {
     }
 
     /// The duration in seconds as a floating-point number.
-    var seconds: Double {
+    package var seconds: Double {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) / 1e18
     }

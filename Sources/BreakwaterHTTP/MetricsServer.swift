@@ -6,7 +6,7 @@ import NIOHTTP1
 import NIOPosix
 import ServiceLifecycle
 
-/// An HTTP listener that serves a ``MetricsCollector`` to Prometheus, with a status page for people.
+/// An HTTP listener that serves a `MetricsCollector` to Prometheus, with a status page for people.
 ///
 /// - `GET`/`HEAD` on the metrics path (default `/metrics`): the exposition in OpenMetrics 1.0.0
 ///   when the `Accept` header prefers it (Prometheus does), text format 0.0.4 otherwise; gzip when
@@ -24,6 +24,9 @@ import ServiceLifecycle
 ///
 /// Every client is held to the configured limits (see ``MetricsServerConfiguration``); a bad
 /// client gets a 4xx answer or its connection closed, and the listener keeps serving.
+///
+/// To serve the exposition from the application's own router instead (Vapor, Hummingbird, ...),
+/// use ``MetricsEndpoint``, which answers this server's metrics path too.
 public final class MetricsServer: Service, Sendable {
     /// Where the server listens and the limits it enforces.
     public let configuration: MetricsServerConfiguration
@@ -56,29 +59,16 @@ public final class MetricsServer: Service, Sendable {
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "breakwater.http")
     ) throws(MetricsServerError) {
-        try configuration.validate()
         self.configuration = configuration
-        let metrics: ScrapeMetrics
-        do {
-            metrics = try ScrapeMetrics(collector: collector)
-        } catch {
-            throw .selfMetricsConflict(error)
-        }
         renderingThreads = NIOThreadPool(numberOfThreads: Self.renderingThreadCount)
-        let bodies = BodyRenderer(
+        let endpoint = try MetricsEndpoint(
             collector: collector,
             registry: registry,
-            metricsPath: configuration.metricsPath,
-            compressionLevel: configuration.compressionLevel
-        )
-        let renderer = SharedRenderer(
+            configuration: configuration,
             threadPool: renderingThreads,
-            eventLoop: eventLoopGroup.any(),
-            budget: BodyBudget(maximumBodies: configuration.maximumConcurrentScrapes)
-        ) { key, sizeHint in
-            try bodies.render(key, sizeHint: sizeHint)
-        }
-        self.responder = Responder(configuration: configuration, metrics: metrics, renderer: renderer)
+            eventLoop: eventLoopGroup.any()
+        )
+        self.responder = Responder(configuration: configuration, endpoint: endpoint)
         self.connections = ConnectionTable(maximum: configuration.maximumConnections)
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger

@@ -1,6 +1,6 @@
 import BreakwaterMetrics
 
-/// Why a ``MetricsServer`` could not be created or started.
+/// Why a ``MetricsServer`` or a ``MetricsEndpoint`` could not be created, or a server started.
 public enum MetricsServerError: Error, Hashable, CustomStringConvertible {
     /// A configuration field is outside what it allows.
     case invalidConfiguration(field: String, value: String, allowed: String)
@@ -14,9 +14,9 @@ public enum MetricsServerError: Error, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidConfiguration(let field, let value, let allowed):
-            "invalid metrics server configuration: \(field) is \(value), allowed: \(allowed)"
+            "invalid configuration for serving metrics: \(field) is \(value), allowed: \(allowed)"
         case .selfMetricsConflict(let error):
-            "the metrics server cannot register its own metrics: \(error)"
+            "cannot register the listener's own metrics (breakwater_scrape_*): \(error)"
         case .alreadyStarted:
             "the metrics server was already started; create a new one to serve again"
         }

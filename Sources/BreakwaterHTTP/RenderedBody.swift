@@ -18,6 +18,17 @@ struct BodyKey: Hashable, Sendable {
     var gzip: Bool
 }
 
+extension BodyKey.Content {
+    /// The `Content-Type` of a response carrying this document.
+    var contentType: String {
+        switch self {
+        case .exposition(let format): format.contentType
+        case .statusPage: "text/html; charset=utf-8"
+        case .circuitsDocument: "application/json"
+        }
+    }
+}
+
 /// A response body, rendered once and shared by every response that sends it: `ByteBuffer` shares
 /// its storage, so a hundred scrapes of one render hold one copy.
 struct RenderedBody: Sendable {

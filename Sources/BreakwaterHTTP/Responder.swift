@@ -5,16 +5,15 @@ import NIOHTTP1
 
 /// Decides the answer to each request: refusal, authentication, routing, method, then the metrics,
 /// the status page or the circuits document. Shared by every connection of a server; it touches no
-/// socket, and renders nothing itself: bodies come from the ``SharedRenderer``.
+/// socket, and renders nothing itself: bodies come from the ``MetricsEndpoint``, the same one an
+/// application serves from its own router.
 final class Responder: Sendable {
     private let configuration: MetricsServerConfiguration
-    let metrics: ScrapeMetrics
-    private let renderer: SharedRenderer
+    let endpoint: MetricsEndpoint
 
-    init(configuration: MetricsServerConfiguration, metrics: ScrapeMetrics, renderer: SharedRenderer) {
+    init(configuration: MetricsServerConfiguration, endpoint: MetricsEndpoint) {
         self.configuration = configuration
-        self.metrics = metrics
-        self.renderer = renderer
+        self.endpoint = endpoint
     }
 
     /// The response to `request`, whose body (if any) has been read and discarded, and the body
@@ -31,7 +30,7 @@ final class Responder: Sendable {
         let isMetricsPath = path == configuration.metricsPath
         let (response, body) = await route(request, path: path, isMetricsPath: isMetricsPath, reusing: previous)
         if isMetricsPath {
-            metrics.countRequest(status: Int(response.head.status.code))
+            endpoint.metrics.countRequest(status: Int(response.head.status.code))
         }
         return (response, body)
     }
@@ -45,61 +44,29 @@ final class Responder: Sendable {
         {
             return (.plain(.unauthorized, for: head, extraHeaders: [("WWW-Authenticate", credentials.challenge)]), nil)
         }
-        let content: BodyKey.Content
+        // nil for the exposition, whose format the endpoint negotiates.
+        let document: BodyKey.Content?
         switch path {
-        case _ where isMetricsPath:
-            content = .exposition(ContentNegotiation.expositionFormat(accept: head.headers["accept"]))
-        case "/": content = .statusPage
-        case "/circuits": content = .circuitsDocument
+        case _ where isMetricsPath: document = nil
+        case "/": document = .statusPage
+        case "/circuits": document = .circuitsDocument
         default: return (.plain(.notFound, for: head), nil)
         }
         guard head.method == .GET || head.method == .HEAD else {
             return (.plain(.methodNotAllowed, for: head, extraHeaders: [("Allow", "GET, HEAD")]), nil)
         }
-        let gzip = ContentNegotiation.acceptsGzip(acceptEncoding: head.headers["accept-encoding"])
-        return await respond(to: request, with: BodyKey(content: content, gzip: gzip), reusing: previous)
-    }
-
-    /// A `200` with the body for `key`, which holds its memory until it is written; `503` when a
-    /// render must begin and the memory for bodies is spoken for.
-    private func respond(to request: Request, with key: BodyKey, reusing previous: RenderedBody?) async -> (Response, RenderedBody?) {
-        let head = request.head
-        let ticket = InFlightTicket(metrics.inFlight)
-        let started = ContinuousClock.now
-        let body: RenderedBody
-        if let previous, previous.answers(key, arrivedAt: request.arrival) {
-            body = previous
+        let acceptEncoding = head.headers["accept-encoding"]
+        let isHead = head.method == .HEAD
+        let (answer, body) = if let document {
+            await endpoint.response(
+                document, acceptEncoding: acceptEncoding, isHead: isHead, arrivedAt: request.arrival, reusing: previous
+            )
         } else {
-            do {
-                body = try await renderer.body(for: key, arrivedAt: request.arrival)
-            } catch is BodyBudgetExhaustedError {
-                return (.plain(.serviceUnavailable, for: head, extraHeaders: [("Retry-After", "1")]), nil)
-            } catch {
-                return (.plain(.internalServerError, for: head), nil)
-            }
+            await endpoint.exposition(
+                accept: head.headers["accept"], acceptEncoding: acceptEncoding, isHead: isHead,
+                arrivedAt: request.arrival, reusing: previous
+            )
         }
-        var headers: [(String, String)] = [
-            ("Content-Type", contentType(of: key.content)),
-            ("Vary", "Accept-Encoding, Accept"),
-            ("Cache-Control", "no-store"),
-        ]
-        if key.gzip {
-            headers.append(("Content-Encoding", "gzip"))
-        }
-        var response = Response(status: .ok, headers: headers, body: body.bytes, for: head)
-        response.holds = (body.reservation, ticket)
-        if case .exposition = key.content {
-            metrics.duration.observe(ContinuousClock.now - started)
-            metrics.countResponseBytes(response.sendsBody ? body.bytes.readableBytes : 0, gzip: key.gzip)
-        }
-        return (response, body)
-    }
-
-    private func contentType(of content: BodyKey.Content) -> String {
-        switch content {
-        case .exposition(let format): format.contentType
-        case .statusPage: "text/html; charset=utf-8"
-        case .circuitsDocument: "application/json"
-        }
+        return (Response(answer, for: head), body)
     }
 }

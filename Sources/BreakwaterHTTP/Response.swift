@@ -18,51 +18,43 @@ struct Response: Sendable {
     /// Whether the body goes on the wire.
     var sendsBody: Bool { body != nil }
 
-    /// A response to `request` with `body` and its length. The connection writing it adds the
-    /// `Connection` header, once it knows whether the connection stays open.
-    init(status: HTTPResponseStatus, headers: [(String, String)], body: ByteBuffer, for request: HTTPRequestHead, keepAlive: Bool? = nil) {
-        var fields = HTTPHeaders(headers)
-        fields.add(name: "Content-Length", value: String(body.readableBytes))
+    /// The response to `request` that sends `answer`, holding what it holds. The connection
+    /// writing it adds the `Connection` header, once it knows whether the connection stays open.
+    init(_ answer: MetricsResponse, for request: HTTPRequestHead, keepAlive: Bool? = nil) {
+        var fields = HTTPHeaders(answer.headers.map { ($0.name, $0.value) })
+        fields.add(name: "Content-Length", value: String(answer.contentLength))
         self.keepAlive = keepAlive ?? request.isKeepAlive
-        head = HTTPResponseHead(version: request.version.major == 1 ? request.version : .http1_1, status: status, headers: fields)
-        self.body = request.method == .HEAD ? nil : body
+        head = HTTPResponseHead(
+            version: request.version.major == 1 ? request.version : .http1_1,
+            status: HTTPResponseStatus(statusCode: answer.status),
+            headers: fields
+        )
+        body = request.method == .HEAD ? nil : answer.body
+        holds = answer.holds
     }
 
     /// A short plain-text response naming the status, for errors.
     static func plain(
         _ status: HTTPResponseStatus, for request: HTTPRequestHead, extraHeaders: [(String, String)] = []
     ) -> Response {
-        text(
-            "\(status.code) \(status.reasonPhrase)\n",
-            contentType: "text/plain; charset=utf-8",
-            status: status,
-            for: request,
-            extraHeaders: extraHeaders
+        Response(
+            .plain(status: Int(status.code), isHead: request.method == .HEAD, extraHeaders: extraHeaders.map { ($0, $1) }),
+            for: request
         )
     }
 
     /// The answer to a request the connection refused: the status, the reason, and a close.
     static func refusing(_ request: HTTPRequestHead, because refusal: Refusal) -> Response {
-        text(
-            "\(refusal.status.code) \(refusal.status.reasonPhrase): \(refusal.reason)\n",
-            contentType: "text/plain; charset=utf-8",
-            status: refusal.status,
+        let status = refusal.status
+        return Response(
+            .text(
+                "\(status.code) \(status.reasonPhrase): \(refusal.reason)\n",
+                status: Int(status.code),
+                isHead: request.method == .HEAD,
+                extraHeaders: refusal.extraHeaders.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+            ),
             for: request,
-            extraHeaders: refusal.extraHeaders.sorted { $0.key < $1.key },
             keepAlive: false
         )
-    }
-
-    /// A `200 OK` or error response carrying `text`.
-    static func text(
-        _ text: String,
-        contentType: String,
-        status: HTTPResponseStatus = .ok,
-        for request: HTTPRequestHead,
-        extraHeaders: [(String, String)] = [],
-        keepAlive: Bool? = nil
-    ) -> Response {
-        let headers = [("Content-Type", contentType), ("Cache-Control", "no-store")] + extraHeaders
-        return Response(status: status, headers: headers, body: ByteBuffer(string: text), for: request, keepAlive: keepAlive)
     }
 }

@@ -1,7 +1,8 @@
 import BreakwaterMetrics
 
 /// The listener's own metrics, kept in the collector it serves, named after client_golang's
-/// promhttp (`promhttp_metric_handler_requests_total` and friends).
+/// promhttp (`promhttp_metric_handler_requests_total` and friends). A ``MetricsEndpoint`` served
+/// from an application's router counts its requests in them too.
 struct ScrapeMetrics: Sendable {
     /// Requests to the metrics path, by HTTP status code.
     private let requests: CounterFamily

@@ -12,7 +12,8 @@ import Breakwater
 /// the state, rates and window are read from each breaker's snapshot when the collector renders,
 /// and the thresholds, minimum number of calls and window size are set once, when the breaker is bound.
 /// A breaker removed from the registry takes its series with it; so does a breaker added by hand
-/// and freed by the application, at the next scrape. The binding never keeps a breaker alive.
+/// and freed by the application, at the next scrape. The binding never keeps a breaker alive; the
+/// collector keeps the binding alive, so the registry itself need not be kept.
 public final class BreakerMetrics: CircuitBreakerRegistryObserver {
     private struct Bound {
         let series: BreakerSeries
@@ -41,8 +42,11 @@ public final class BreakerMetrics: CircuitBreakerRegistryObserver {
         }
         families = try BreakerMetricFamilies(in: collector, constantLabelNames: names, options: options)
         constantLabelValues = names.map { constantLabels[$0] ?? "" }
-        collector.addCollectHook { [weak self] in
-            self?.update()
+        // The collector keeps the binding alive: an application that lets go of the registry but
+        // keeps its breakers (captured by its routes) still gets their state and rates at each
+        // scrape. The binding holds no collector, so there is no cycle.
+        collector.addCollectHook { [self] in
+            update()
         }
     }
 

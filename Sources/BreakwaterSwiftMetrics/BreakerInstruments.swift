@@ -73,7 +73,7 @@ final class BreakerInstruments: CircuitBreakerObserver {
         let configuration = breaker.configuration
         slowCallDurationThreshold = configuration.slowCallDurationThreshold
         self.clock = clock
-        refreshInterval = options.refreshInterval.wholeNanoseconds
+        refreshInterval = options.refreshInterval.nanoseconds
 
         func counter(_ label: String, _ dimensions: [(String, String)] = []) -> Counter {
             Counter(label: label, dimensions: circuit + dimensions, factory: factory)
@@ -273,7 +273,7 @@ final class BreakerInstruments: CircuitBreakerObserver {
     static func windowSize(of window: SlidingWindow) -> (unit: String, size: Double) {
         switch window {
         case .countBased(let size): ("calls", Double(size))
-        case .timeBased(let duration, _): ("seconds", duration.secondsValue)
+        case .timeBased(let duration, _): ("seconds", duration.seconds)
         }
     }
 
@@ -285,23 +285,5 @@ final class BreakerInstruments: CircuitBreakerObserver {
 
     private static func transitionKey(_ from: CircuitState, _ to: CircuitState) -> Int {
         Int(from.rawValue) << 8 | Int(to.rawValue)
-    }
-}
-
-extension Duration {
-    /// The duration in whole nanoseconds, saturating at the bounds of `Int64`.
-    var wholeNanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        if overflow { return seconds < 0 ? .min : .max }
-        let (sum, overflowAgain) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
-        if overflowAgain { return seconds < 0 ? .min : .max }
-        return sum
-    }
-
-    /// The duration in seconds as a floating-point number.
-    var secondsValue: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

@@ -115,16 +115,22 @@ import Testing
 
     @Test func hundredsOfConcurrentConnectionsAreAllServed() async throws {
         try await withServer { _, port in
-            let statuses = try await offloaded {
+            let responses = try await offloaded {
                 let connections = try (0..<300).map { _ in try RawConnection(port: port) }
                 for (index, connection) in connections.enumerated() {
                     let path = ["/metrics", "/circuits", "/"][index % 3]
                     try connection.send("GET \(path) HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n")
                 }
-                return try connections.map { try $0.readResponse().status }
+                return try connections.map { try $0.readResponse() }
             }
-            #expect(statuses.count == 300)
-            #expect(statuses.allSatisfy { $0 == 200 }, "\(statuses)")
+            // Every connection gets a whole answer. On a slow machine the bodies still being written
+            // can fill the body budget; a request that then needs a new render gets the budget's
+            // 503 with Retry-After, the answer the server is built to give, and never a reset.
+            let refused = responses.filter { $0.status == 503 }
+            #expect(responses.count == 300)
+            #expect(responses.allSatisfy { $0.status == 200 || $0.status == 503 }, "\(responses.map(\.status))")
+            #expect(refused.allSatisfy { $0.header("Retry-After") == "1" })
+            #expect(refused.count < 30, "\(refused.count) of 300 refused")
             try await expectServerRecovers(port: port)
         }
     }

@@ -106,7 +106,7 @@ struct PrometheusScrapeTests {
     /// names a counter family without `_total`, the text format with it. So metadata under
     /// `circuit_breaker_calls` shows that Prometheus negotiated OpenMetrics and parsed it. (The
     /// negotiation itself, with Prometheus's exact `Accept` header, is covered by
-    /// `MetricsEndpointTests`.)
+    /// `MetricsPathTests`.)
     @Test func prometheusNegotiatesOpenMetrics() async throws {
         let prometheus = try scenario.prometheus
         let metadata = try await prometheus.eventually("Prometheus has metadata for circuit_breaker_calls") {

@@ -13,7 +13,7 @@ import Testing
 @Suite(.serialized) struct ResourceBoundTests {
     static let circuits = 3_000
     /// What Prometheus sends.
-    static let scrapeHeaders = "Accept: \(MetricsEndpointTests.prometheusAccept)\r\n"
+    static let scrapeHeaders = "Accept: \(MetricsPathTests.prometheusAccept)\r\n"
 
     /// A demo with ``circuits`` synthetic circuits and the size of its identity and gzip bodies.
     static func startDemo() async throws -> (DemoProcess, identity: Int, gzip: Int) {
@@ -21,9 +21,9 @@ import Testing
             try DemoProcess(arguments: ["--circuits", String(circuits), "--scenario", "steady", "--rate", "1"])
         }
         let port = demo.port
-        let identity = try await request("/metrics", port: port, headers: [("Accept", MetricsEndpointTests.prometheusAccept)])
+        let identity = try await request("/metrics", port: port, headers: [("Accept", MetricsPathTests.prometheusAccept)])
         let gzip = try await request(
-            "/metrics", port: port, headers: [("Accept", MetricsEndpointTests.prometheusAccept), ("Accept-Encoding", "gzip")]
+            "/metrics", port: port, headers: [("Accept", MetricsPathTests.prometheusAccept), ("Accept-Encoding", "gzip")]
         )
         #expect(identity.status == 200 && gzip.status == 200)
         return (demo, identity.body.count, gzip.body.count)
@@ -154,7 +154,7 @@ import Testing
         let (demo, _, _) = try await Self.startDemo()
         defer { demo.stop() }
         var oneScrape = Usage(of: demo)
-        _ = try await request("/metrics", port: demo.port, headers: [("Accept", MetricsEndpointTests.prometheusAccept)])
+        _ = try await request("/metrics", port: demo.port, headers: [("Accept", MetricsPathTests.prometheusAccept)])
         oneScrape.stop(demo)
         var pipelined = Usage(of: demo)
         // About 10 KB of HEADs in one write, as the attack sent them.

@@ -45,7 +45,7 @@ import Testing
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             // All twenty are waiting for a body (each counts itself in flight just before).
-            #expect(try await eventually { server.responder.metrics.inFlight.value == 21 })
+            #expect(try await eventually { server.responder.endpoint.metrics.inFlight.value == 21 })
             gate.open()
             #expect(Self.renderNumber(in: try await first.text) == 1)
             let responses = try await later

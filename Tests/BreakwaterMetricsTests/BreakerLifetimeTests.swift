@@ -42,6 +42,24 @@ struct BreakerLifetimeTests {
         #expect(circuits.isEmpty)
     }
 
+    @Test("a registry dropped while its breakers live: their state and rates still reach the scrape")
+    func droppedRegistryKeepsGaugesCurrent() throws {
+        let breaker: CircuitBreaker
+        do {
+            let registry = try CircuitBreakerRegistry(
+                defaultConfiguration: CircuitBreakerConfiguration(consecutiveFailureThreshold: 1),
+                logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+            try collector.recordMetrics(of: registry)
+            breaker = try registry.breaker(named: "quotes")
+        }
+        struct Failure: Error {}
+        _ = try? breaker.run { throw Failure() }
+        #expect(breaker.state == .open)
+        let text = collector.render(.prometheusText)
+        #expect(text.contains(#"circuit_breaker_state{circuit="quotes",state="open"} 1"#))
+        #expect(text.contains(#"circuit_breaker_consecutive_failures{circuit="quotes"} 1"#))
+    }
+
     @Test("a breaker bound by hand and dropped by the application is freed; its series go at the next scrape")
     func droppedBreakerIsFreed() throws {
         let metrics = try BreakerMetrics(collector: collector)

@@ -61,13 +61,14 @@ func wideCollector(series: Int) throws -> MetricsCollector {
     return collector
 }
 
-/// The port of a server started by `run()` in another task, once it is bound (within 30 seconds:
-/// a loaded machine under ThreadSanitizer can take seconds to start the task).
+/// The port of a server started by `run()` in another task, once it is bound (within 60 seconds:
+/// a loaded machine under ThreadSanitizer, starting every suite at once, can take tens of seconds
+/// to start the task).
 func boundPort(of server: MetricsServer) async throws -> Int {
-    let deadline = ContinuousClock.now + .seconds(30)
+    let deadline = ContinuousClock.now + .seconds(60)
     while ContinuousClock.now < deadline {
         if let port = server.localAddress?.port { return port }
         try await Task.sleep(for: .milliseconds(20))
     }
-    throw RawConnectionError(description: "the server did not bind within 30 seconds")
+    throw RawConnectionError(description: "the server did not bind within 60 seconds")
 }
