@@ -13,7 +13,7 @@ struct CircuitBreakingHTTPClientTests {
         try await OutboundTestBed.run { bed in
             let http = CircuitBreakingHTTPClient(client: bed.httpClient, registry: bed.registry)
             for _ in 0..<5 {
-                let response = try await http.execute(bed.request("/quote"), timeout: .seconds(5))
+                let response = try await http.execute(bed.request("/quote"), timeout: .seconds(60))
                 #expect(response.status == .ok)
                 #expect(try await response.body.collect(upTo: 1024) == ByteBuffer(string: "status 200"))
             }
@@ -31,7 +31,7 @@ struct CircuitBreakingHTTPClientTests {
             bed.server.reply(.status(503))
             for sent in 1...OutboundTestBed.failuresToOpen {
                 #expect(breaker.state == .closed, "open after \(sent - 1) failures")
-                let response = try await http.execute(bed.request("/quote"), timeout: .seconds(5))
+                let response = try await http.execute(bed.request("/quote"), timeout: .seconds(60))
                 #expect(response.status == .serviceUnavailable)
                 #expect(try await response.body.collect(upTo: 1024) == ByteBuffer(string: "status 503"))
             }
@@ -45,7 +45,7 @@ struct CircuitBreakingHTTPClientTests {
             let http = CircuitBreakingHTTPClient(client: bed.httpClient, registry: bed.registry)
             bed.server.reply(.status(429, retryAfter: 7))
             for _ in 1...OutboundTestBed.failuresToOpen {
-                let response = try await http.execute(bed.request("/quote"), timeout: .seconds(5))
+                let response = try await http.execute(bed.request("/quote"), timeout: .seconds(60))
                 #expect(response.status == .tooManyRequests)
                 #expect(response.headers["Retry-After"] == ["7"])
             }
@@ -60,7 +60,7 @@ struct CircuitBreakingHTTPClientTests {
             let (breaker, recorder) = try bed.observedBreaker(bed.hostKey)
             bed.server.reply(.status(404))
             for _ in 1...OutboundTestBed.failuresToOpen {
-                _ = try await http.execute(bed.request("/missing"), timeout: .seconds(5))
+                _ = try await http.execute(bed.request("/missing"), timeout: .seconds(60))
             }
             #expect(recorder.outcomes == [.success, .success, .success])
             #expect(breaker.state == .closed)
@@ -74,7 +74,7 @@ struct CircuitBreakingHTTPClientTests {
             try await bed.failConnections(failure)
             for _ in 1...OutboundTestBed.failuresToOpen {
                 let error = await #expect(throws: (any Error).self) {
-                    try await http.execute(bed.request("/quote"), timeout: .seconds(5))
+                    try await http.execute(bed.request("/quote"), timeout: .seconds(60))
                 }
                 #expect(failure != .closedWithoutResponse || error as? HTTPClientError == .remoteConnectionClosed)
             }
@@ -90,7 +90,7 @@ struct CircuitBreakingHTTPClientTests {
             let sent = bed.server.requestCount
             bed.clock.advance(by: .milliseconds(10_500))
             let error = await #expect(throws: RequestRejectedError.self) {
-                try await http.execute(bed.request("/quote"), timeout: .seconds(5))
+                try await http.execute(bed.request("/quote"), timeout: .seconds(60))
             }
             #expect(error?.circuit == bed.hostKey)
             #expect(error?.rejection.state == .open)
@@ -107,12 +107,12 @@ struct CircuitBreakingHTTPClientTests {
             let breaker = try bed.registry.breaker(named: bed.hostKey)
             try await bed.server.stopListening()
             for _ in 1...OutboundTestBed.failuresToOpen {
-                _ = try? await http.execute(bed.request("/quote"), timeout: .seconds(5))
+                _ = try? await http.execute(bed.request("/quote"), timeout: .seconds(60))
             }
             #expect(breaker.state == .open)
             try await bed.server.startListening()
             bed.waitOutOpenDuration()
-            let probe = try await http.execute(bed.request("/quote"), timeout: .seconds(5))
+            let probe = try await http.execute(bed.request("/quote"), timeout: .seconds(60))
             #expect(probe.status == .ok)
             #expect(breaker.state == .closed)
         }
@@ -124,7 +124,7 @@ struct CircuitBreakingHTTPClientTests {
             let http = CircuitBreakingHTTPClient(client: bed.httpClient, registry: bed.registry)
             try await bed.open(through: http)
             bed.waitOutOpenDuration()
-            let probe = try await http.execute(bed.request("/quote"), timeout: .seconds(5))
+            let probe = try await http.execute(bed.request("/quote"), timeout: .seconds(60))
             #expect(probe.status == .internalServerError)
             #expect(bed.state(of: bed.hostKey) == .open)
         }
@@ -136,7 +136,7 @@ struct CircuitBreakingHTTPClientTests {
             try await ControlledHTTPServer.withServer { healthy in
                 let http = CircuitBreakingHTTPClient(client: bed.httpClient, registry: bed.registry)
                 try await bed.open(through: http)
-                let response = try await http.execute(HTTPClientRequest(url: healthy.baseURL + "/quote"), timeout: .seconds(5))
+                let response = try await http.execute(HTTPClientRequest(url: healthy.baseURL + "/quote"), timeout: .seconds(60))
                 #expect(response.status == .ok)
                 #expect(try bed.registry.breaker(named: "127.0.0.1:\(healthy.port)").state == .closed)
                 #expect(bed.state(of: bed.hostKey) == .open)
@@ -150,12 +150,12 @@ struct CircuitBreakingHTTPClientTests {
             let http = CircuitBreakingHTTPClient(client: bed.httpClient, registry: bed.registry)
             bed.server.reply(.status(500), toPath: "/quote")
             for _ in 1...OutboundTestBed.failuresToOpen {
-                _ = try await http.execute(bed.request("/quote"), timeout: .seconds(5), circuit: "quote")
+                _ = try await http.execute(bed.request("/quote"), timeout: .seconds(60), circuit: "quote")
             }
             await #expect(throws: RequestRejectedError.self) {
-                try await http.execute(bed.request("/quote"), timeout: .seconds(5), circuit: "quote")
+                try await http.execute(bed.request("/quote"), timeout: .seconds(60), circuit: "quote")
             }
-            let search = try await http.execute(bed.request("/search"), timeout: .seconds(5), circuit: "search")
+            let search = try await http.execute(bed.request("/search"), timeout: .seconds(60), circuit: "search")
             #expect(search.status == .ok)
             #expect(bed.registry.breakers.map(\.name) == ["quote", "search"])
         }
@@ -167,7 +167,7 @@ struct CircuitBreakingHTTPClientTests {
             let http = CircuitBreakingHTTPClient(
                 client: bed.httpClient, registry: bed.registry,
                 breakerKey: .init { request in "quotes.\(request.method.rawValue)" })
-            _ = try await http.execute(bed.request("/quote"), timeout: .seconds(5))
+            _ = try await http.execute(bed.request("/quote"), timeout: .seconds(60))
             #expect(bed.registry.breakers.map(\.name) == ["quotes.GET"])
         }
     }
@@ -179,10 +179,10 @@ struct CircuitBreakingHTTPClientTests {
                 client: bed.httpClient, registry: bed.registry, classification: .failures([404]))
             let (breaker, recorder) = try bed.observedBreaker(bed.hostKey)
             bed.server.reply(.status(500))
-            _ = try await http.execute(bed.request("/quote"), timeout: .seconds(5))
+            _ = try await http.execute(bed.request("/quote"), timeout: .seconds(60))
             bed.server.reply(.status(404))
             for _ in 1...OutboundTestBed.failuresToOpen {
-                _ = try await http.execute(bed.request("/quote"), timeout: .seconds(5))
+                _ = try await http.execute(bed.request("/quote"), timeout: .seconds(60))
             }
             #expect(recorder.outcomes == [.success, .failure, .failure, .failure])
             #expect(breaker.state == .open)
@@ -213,7 +213,7 @@ struct CircuitBreakingHTTPClientTests {
                 _ = try await http.execute(bed.request("/slow"), timeout: .seconds(30))
             }
             bed.server.reply(.status(200))
-            let next = try await http.execute(bed.request("/quote"), timeout: .seconds(5))
+            let next = try await http.execute(bed.request("/quote"), timeout: .seconds(60))
             #expect(next.status == .ok)
             #expect(bed.state(of: bed.hostKey) == .closed)
         }
@@ -243,7 +243,7 @@ extension OutboundTestBed {
     func open(through http: CircuitBreakingHTTPClient) async throws {
         server.reply(.status(500))
         for _ in 1...Self.failuresToOpen {
-            _ = try await http.execute(request("/quote"), timeout: .seconds(5))
+            _ = try await http.execute(request("/quote"), timeout: .seconds(60))
         }
         #expect(state(of: hostKey) == .open)
     }

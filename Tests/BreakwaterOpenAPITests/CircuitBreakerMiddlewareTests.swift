@@ -251,7 +251,7 @@ struct CancellationRenamingTransport: ClientTransport {
 extension OutboundTestBed {
     /// The transport every client of the tests sends with.
     var transport: AsyncHTTPClientTransport {
-        AsyncHTTPClientTransport(configuration: .init(client: httpClient, timeout: .seconds(5)))
+        AsyncHTTPClientTransport(configuration: .init(client: httpClient, timeout: .seconds(60)))
     }
 
     /// A client of the server with `middlewares`.

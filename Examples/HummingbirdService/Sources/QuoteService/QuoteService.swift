@@ -11,7 +11,7 @@ import Hummingbird
 /// - `GET /metrics`: the breaker's metrics, from this router, through ``MetricsEndpoint``.
 @main
 struct QuoteService {
-    /// Kept by the routes, so it lives as long as its breakers: the metrics binding lives with it.
+    /// Where the breakers come from; its metrics are bound to the collector that /metrics serves.
     let registry: CircuitBreakerRegistry
     let quotes: CircuitBreaker
     let metrics: MetricsEndpoint
