@@ -46,9 +46,11 @@ final class RawConnection: @unchecked Sendable {
     private(set) var wasReset = false
 
     /// Connects to `host:port`, an IPv4 or IPv6 literal; every later read or write waits at most
-    /// `timeout`. A `receiveBufferSize` keeps the kernel from growing the receive window, so a
-    /// client that does not read stalls the server's writes after a few kilobytes.
-    init(port: Int, host: String = "127.0.0.1", timeout: Duration = .seconds(30), receiveBufferSize: Int? = nil) throws {
+    /// `timeout` (a minute by default: a ThreadSanitizer run of every suite at once on two cores
+    /// can keep a render waiting for tens of seconds). A `receiveBufferSize` keeps the kernel from
+    /// growing the receive window, so a client that does not read stalls the server's writes
+    /// after a few kilobytes.
+    init(port: Int, host: String = "127.0.0.1", timeout: Duration = .seconds(60), receiveBufferSize: Int? = nil) throws {
         let family = host.contains(":") ? AF_INET6 : AF_INET
         socketDescriptor = Glibc.socket(family, Int32(SOCK_STREAM.rawValue), 0)
         guard socketDescriptor >= 0 else { throw RawConnectionError(description: "socket() failed: \(errno)") }
