@@ -1,12 +1,14 @@
 // The binding through swift-prometheus's PrometheusMetricsFactory exports what the collector
 // binding exports: every series the dashboard and the alert rules can select, with the same name,
-// labels and value. Each test makes its own PrometheusCollectorRegistry and passes the factory;
-// the global MetricsSystem is never bootstrapped.
+// labels and value. Each test makes its own PrometheusCollectorRegistry and passes the factory,
+// or binds it as the task's MetricsSystem factory (swift-metrics' withMetricsFactory, what
+// MetricsSystem.bootstrap does for a whole process): the global MetricsSystem is never bootstrapped.
 
 import Breakwater
 import BreakwaterMetrics
 import BreakwaterSwiftMetrics
 import BreakwaterTestSupport
+import Metrics
 import Prometheus
 import Testing
 
@@ -94,6 +96,24 @@ struct PrometheusExportTests {
         try drive(registry, clock: clock)
         binding.refresh()
         return (prometheus.emitToString(), registry, prometheus)
+    }
+
+    @Test("bound through the MetricsSystem the application bootstrapped, the contract reaches swift-prometheus")
+    func throughTheBootstrappedMetricsSystem() throws {
+        let expected = Set(parseExposition(try Self.collectorExposition(durationsByOutcome: true)).map(\.series))
+        let clock = ManualClock()
+        let registry = try Self.makeRegistry(clock: clock)
+        let (prometheus, factory) = Self.prometheusFactory()
+        // What `MetricsSystem.bootstrap(factory)` does for a process, for this test's task only:
+        // the binding takes its default, `MetricsSystem.factory`.
+        try withMetricsFactory(factory) {
+            let binding = try registry.recordMetrics(dimensions: ["service": "checkout"])
+            try Self.drive(registry, clock: clock)
+            binding.refresh()
+        }
+        let exported = Set(parseExposition(prometheus.emitToString()).map(\.series))
+        #expect(exported.subtracting(expected).sorted() == [])
+        #expect(expected.subtracting(exported).sorted() == [])
     }
 
     @Test(
