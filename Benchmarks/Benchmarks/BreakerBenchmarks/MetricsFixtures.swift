@@ -106,6 +106,14 @@ enum BreakerContract {
     static let stateChangeTimestamp = Family(
         name: "circuit_breaker_state_change_timestamp_seconds",
         help: "Unix time of the circuit's last state transition, or of its creation.")
+    static let fallbacks = Family(
+        name: "circuit_breaker_fallbacks_total", help: "Calls handed to their fallback, by reason: rejected, failed or timed_out.")
+    static let minimumCalls = Family(
+        name: "circuit_breaker_minimum_calls",
+        help: "Calls the sliding window must hold before the failure and slow-call rates are computed.")
+    static let windowSize = Family(
+        name: "circuit_breaker_window_size",
+        help: "The size of the sliding window, in its unit: calls for a count-based window, seconds for a time-based one.")
 }
 
 /// One breaker's series in a swift-prometheus registry, kept as `BreakerSeries` keeps them in a
@@ -130,6 +138,8 @@ final class PrometheusBreakerSeries: CircuitBreakerObserver {
     private let windowFailures: Prometheus.Gauge
     private let windowSlowCalls: Prometheus.Gauge
     private let stateChangeTimestamp: Prometheus.Gauge
+    /// Indexed by ``FallbackReason/Kind/rawValue``.
+    private let fallbacks: [Prometheus.Counter]
 
     init(_ breaker: CircuitBreaker, in registry: PrometheusCollectorRegistry) {
         self.registry = registry
@@ -157,6 +167,16 @@ final class PrometheusBreakerSeries: CircuitBreakerObserver {
         windowFailures = gauge(BreakerContract.windowCalls, ("kind", "failure"))
         windowSlowCalls = gauge(BreakerContract.windowCalls, ("kind", "slow"))
         stateChangeTimestamp = gauge(BreakerContract.stateChangeTimestamp)
+        fallbacks = FallbackReason.Kind.allCases.map { counter(BreakerContract.fallbacks, ("reason", $0.description)) }
+        let configuration = breaker.configuration
+        gauge(BreakerContract.minimumCalls).set(Double(configuration.effectiveMinimumNumberOfCalls))
+        switch configuration.slidingWindow {
+        case .countBased(let size):
+            gauge(BreakerContract.windowSize, ("unit", "calls")).set(Double(size))
+        case .timeBased(let duration, _):
+            let (seconds, attoseconds) = duration.components
+            gauge(BreakerContract.windowSize, ("unit", "seconds")).set(Double(seconds) + Double(attoseconds) / 1e18)
+        }
         // As in Breakwater, the transitions of the automatic cycle exist from the start, at 0.
         for (from, to) in [(CircuitState.closed, CircuitState.open), (.open, .halfOpen), (.halfOpen, .closed), (.halfOpen, .open)] {
             _ = registry.makeCounter(
@@ -187,6 +207,10 @@ final class PrometheusBreakerSeries: CircuitBreakerObserver {
         }
     }
 
+    func circuitBreaker(_ breaker: CircuitBreaker, didFallBack reason: FallbackReason.Kind) {
+        fallbacks[Int(reason.rawValue)].increment()
+    }
+
     func circuitBreaker(_ breaker: CircuitBreaker, didTransition transition: StateTransition) {
         registry.makeCounter(
             descriptor: BreakerContract.transitions.descriptor,
@@ -214,10 +238,10 @@ final class PrometheusBreakerSeries: CircuitBreakerObserver {
 /// recorded both by a Breakwater collector (`recordMetrics(of:)`) and by a swift-prometheus
 /// registry holding the same series.
 ///
-/// The configuration has every policy, so that all twelve families of the contract have series,
+/// The configuration has every policy, so that all fifteen families of the contract have series,
 /// thresholds included. Each breaker has made 4 to 10 successes at latencies spread over the
 /// buckets, some have failures, timeouts and ignored calls, some slow calls, and every fiftieth
-/// had an outage that opened its circuit, which then rejected calls: 70 samples a breaker.
+/// had an outage that opened its circuit, which then rejected calls: 75 samples a breaker.
 final class BreakerFleet {
     static let size = 1_000
 
