@@ -19,12 +19,19 @@ public struct CircuitBreakerSnapshot: Sendable, Hashable {
     /// Outcomes of the probe calls that have ended in the current half-open state.
     public var probes: WindowCounts
     /// The last state transition, or `nil` if the circuit never changed state.
-    public var lastTransition: StateTransition?
+    public var lastTransition: StateTransition? { recentTransitions.last }
+    /// The circuit's last transitions, at most ``recentTransitionLimit``, oldest first: why it is
+    /// in its state, and whether it has been flapping.
+    public var recentTransitions: [StateTransition]
     /// When the current state began (the breaker's creation if it never changed), in seconds since
     /// the Unix epoch.
     public var stateChangedAt: Double
     /// When an open circuit will admit probes, on the breaker's clock; `nil` in other states.
     public var nextAdmission: BreakerInstant?
+
+    /// How many transitions a breaker keeps for ``recentTransitions``: 20, enough to tell a
+    /// flapping circuit from one that opened once, at a few kilobytes per circuit at most.
+    public static let recentTransitionLimit = 20
 }
 
 extension CircuitBreaker {
@@ -45,7 +52,7 @@ extension CircuitBreaker {
                     consecutiveFailures: machine.consecutiveFailures,
                     probesAdmitted: machine.probesAdmitted,
                     probes: machine.probeCounts,
-                    lastTransition: machine.lastTransition,
+                    recentTransitions: machine.recentTransitions,
                     stateChangedAt: machine.stateEnteredUnixTime,
                     nextAdmission: machine.state == .open ? machine.openUntil : nil
                 )

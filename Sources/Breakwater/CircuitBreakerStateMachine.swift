@@ -113,7 +113,8 @@ struct CircuitBreakerStateMachine {
     private(set) var consecutiveFailures = 0
     private var window: WindowRecorder
     let context: Context
-    private(set) var lastTransition: StateTransition?
+    /// The last ``CircuitBreakerSnapshot/recentTransitionLimit`` transitions, oldest first.
+    private(set) var recentTransitions: [StateTransition] = []
     /// When the current state began, on the breaker's clock and as Unix time.
     private(set) var stateEnteredAt: BreakerInstant
     private(set) var stateEnteredUnixTime: Double
@@ -280,7 +281,10 @@ struct CircuitBreakerStateMachine {
         generation &+= 1
         stateEnteredAt = now
         stateEnteredUnixTime = unixTime
-        lastTransition = change
+        if recentTransitions.count == CircuitBreakerSnapshot.recentTransitionLimit {
+            recentTransitions.removeFirst()
+        }
+        recentTransitions.append(change)
         probesAdmitted = 0
         probesIssued = 0
         probesOutstanding.removeAll(keepingCapacity: true)

@@ -38,6 +38,23 @@ struct ManualControlTests {
         #expect(fixture.observer.outcomes.count == 25)
     }
 
+    @Test("the snapshot keeps the last 20 transitions, oldest first, as observers saw them")
+    func recentTransitions() throws {
+        let fixture = try Fixture()
+        #expect(fixture.breaker.snapshot().recentTransitions.isEmpty)
+        #expect(fixture.breaker.snapshot().lastTransition == nil)
+        for round in 0..<13 {
+            fixture.trip()
+            fixture.breaker.reset(reason: "round \(round)")
+        }
+        let snapshot = fixture.breaker.snapshot()
+        #expect(fixture.observer.transitions.count == 26)
+        #expect(snapshot.recentTransitions == Array(fixture.observer.transitions.suffix(20)))
+        #expect(snapshot.recentTransitions.count == CircuitBreakerSnapshot.recentTransitionLimit)
+        #expect(snapshot.recentTransitions.first?.to == .open)
+        #expect(snapshot.lastTransition?.reason == .manual("round 12"))
+    }
+
     @Test("reset closes the circuit with an empty window, from any state")
     func reset() throws {
         let fixture = try Fixture()
