@@ -127,6 +127,12 @@ public final class CircuitBreakerRegistry: Sendable {
         }
     }
 
+    /// The breaker named `name` if the registry holds one; unlike ``breaker(named:)``, it never
+    /// creates one, so a name from outside (a URL, a command) cannot add circuits.
+    public func existingBreaker(named name: String) -> CircuitBreaker? {
+        state.withLock { $0.breakers[name] }
+    }
+
     /// Every breaker, sorted by name.
     public var breakers: [CircuitBreaker] {
         state.withLock { Array($0.breakers.values) }.sorted { $0.name < $1.name }

@@ -26,6 +26,12 @@ struct BreakwaterDemo: AsyncParsableCommand {
     @Option(help: "A file holding the basic authentication password, so it never appears on a command line.")
     var metricsPasswordFile: String?
 
+    @Flag(help: "Let POST /circuits/{name} reset, force open, disable or set a circuit to metrics-only, as --metrics-user; the status page then offers these controls.")
+    var manualControl = false
+
+    @Option(name: .customLong("circuit"), help: "Another circuit by this name, called like the synthetic ones; repeat it for more.")
+    var extraCircuits: [String] = []
+
     @Option(help: "How the dependencies behave: \(Scenario.allCases.map(\.rawValue).joined(separator: ", ")).")
     var scenario: Scenario = .outage
 
@@ -45,6 +51,9 @@ struct BreakwaterDemo: AsyncParsableCommand {
         guard (metricsUser == nil) == (metricsPasswordFile == nil) else {
             throw ValidationError("--metrics-user and --metrics-password-file go together")
         }
+        guard !manualControl || metricsUser != nil else {
+            throw ValidationError("--manual-control needs --metrics-user and --metrics-password-file: every change is made in a user's name")
+        }
         guard (0...100_000).contains(circuits) else { throw ValidationError("--circuits must be from 0 to 100000") }
         guard outageCycles >= 0 else { throw ValidationError("--outage-cycles must be 0 or more") }
         guard duration >= 0, duration.isFinite else { throw ValidationError("--duration must be 0 or more seconds") }
@@ -60,8 +69,8 @@ struct BreakwaterDemo: AsyncParsableCommand {
         registry.addObserver(TransitionPrinter(start: clock.now))
         let names = Dependencies.configurations.keys.sorted()
         let dependencies = try names.map { try registry.breaker(named: $0) }
-        let synthetic = try (0..<circuits).map {
-            try registry.breaker(named: "synthetic-\($0)", configuration: Dependencies.synthetic)
+        let synthetic = try ((0..<circuits).map { "synthetic-\($0)" } + extraCircuits).map {
+            try registry.breaker(named: $0, configuration: Dependencies.synthetic)
         }
         let collector = MetricsCollector()
         try collector.recordMetrics(of: registry)
@@ -71,7 +80,8 @@ struct BreakwaterDemo: AsyncParsableCommand {
             configuration: MetricsServerConfiguration(
                 host: host,
                 port: port,
-                basicAuthentication: try metricsUser.map { try BasicAuthentication(username: $0, passwordFile: metricsPasswordFile ?? "") }
+                basicAuthentication: try metricsUser.map { try BasicAuthentication(username: $0, passwordFile: metricsPasswordFile ?? "") },
+                manualControl: manualControl
             ),
             logger: quiet
         )

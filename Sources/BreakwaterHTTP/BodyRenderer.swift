@@ -14,6 +14,7 @@ struct BodyRenderer: Sendable {
     let collector: MetricsCollector
     let registry: CircuitBreakerRegistry?
     let metricsPath: String
+    let manualControl: Bool
     let compressionLevel: Int
 
     /// The body for `key`, in a buffer sized for `sizeHint` bytes (the size of the last one).
@@ -29,9 +30,9 @@ struct BodyRenderer: Sendable {
         case .exposition(let format):
             try renderExposition(format, gzip: key.gzip, into: &body)
         case .statusPage:
-            try write(StatusPage.html(circuits(), metricsPath: metricsPath), gzip: key.gzip, into: &body)
+            try write(StatusPage.html(circuits(), metricsPath: metricsPath, manualControl: manualControl), gzip: key.gzip, into: &body)
         case .circuitsDocument:
-            try write(CircuitsDocument.json(circuits()), gzip: key.gzip, into: &body)
+            try write(CircuitsDocument.json(circuits(), manualControl: manualControl), gzip: key.gzip, into: &body)
         }
         return body
     }

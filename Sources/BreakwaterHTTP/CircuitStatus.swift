@@ -1,8 +1,20 @@
 import Breakwater
 
-/// What the status page and `GET /circuits` show of one circuit: its snapshot beside the
-/// thresholds it is held to, read once so that both renderings agree.
-struct CircuitStatus: Hashable, Sendable {
+/// What the status page and `/circuits` show of one circuit: its snapshot beside the
+/// configuration it runs with, read once so that every rendering agrees.
+struct CircuitStatus: Equatable, Sendable {
+    /// One change of state, as the page and the document show it.
+    struct Transition: Hashable, Sendable {
+        var from: CircuitState
+        var to: CircuitState
+        /// When it happened, in seconds since the Unix epoch.
+        var unixTime: Double
+        /// Why it happened, in words.
+        var reason: String
+        /// Whether somebody set the state by hand (in code or over HTTP).
+        var isManual: Bool
+    }
+
     /// The circuit's name.
     var name: String
     /// The state the circuit is in.
@@ -19,8 +31,19 @@ struct CircuitStatus: Hashable, Sendable {
     var window: WindowCounts
     /// How long the circuit has been in its state, in seconds; never negative.
     var secondsInState: Double
+    /// The calls the window must hold before its rates count.
+    var minimumNumberOfCalls: Int = 1
+    /// The current run of failures.
+    var consecutiveFailures: Int = 0
+    /// When the current state began, in seconds since the Unix epoch.
+    var stateChangedAt: Double = 0
+    /// The last transitions, newest first, at most ``CircuitBreakerSnapshot/recentTransitionLimit``.
+    var recentTransitions: [Transition] = []
+    /// How the circuit is configured.
+    var configuration = CircuitBreakerConfiguration()
+
     /// Why the circuit last changed state, or `nil` if it never did.
-    var lastTransitionReason: String?
+    var lastTransitionReason: String? { recentTransitions.first?.reason }
 }
 
 // The initialisers sit in an extension so that the memberwise one remains, for tests.
@@ -38,7 +61,11 @@ extension CircuitStatus {
         // The caller's clock and the breaker's may disagree slightly (or the wall clock may have
         // stepped back); a negative age would only confuse a reader.
         secondsInState = max(0, now - snapshot.stateChangedAt)
-        lastTransitionReason = snapshot.lastTransition.map { String(describing: $0.reason) }
+        minimumNumberOfCalls = configuration.effectiveMinimumNumberOfCalls
+        consecutiveFailures = snapshot.consecutiveFailures
+        stateChangedAt = snapshot.stateChangedAt
+        recentTransitions = snapshot.recentTransitions.reversed().map(Transition.init)
+        self.configuration = configuration
     }
 
     /// The status of `breaker` at `now` seconds since the Unix epoch.
@@ -46,14 +73,23 @@ extension CircuitStatus {
         self.init(snapshot: breaker.snapshot(), configuration: breaker.configuration, now: now)
     }
 
-    /// The status of every circuit in `registry` at `now` seconds since the Unix epoch, sorted by
-    /// the UTF-8 bytes of their names; none without a registry.
+    /// The status of every circuit in `registry` at `now` seconds since the Unix epoch, those
+    /// that need attention first (``CircuitOrder``); none without a registry.
     static func all(in registry: CircuitBreakerRegistry?, now: Double) -> [CircuitStatus] {
         guard let registry else { return [] }
-        // Byte order rather than `String`'s Unicode ordering: it is what `sort` and most tools
-        // show, and it does not depend on normalisation.
         return registry.breakers
             .map { CircuitStatus($0, now: now) }
-            .sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+            .sorted(by: CircuitOrder.precedes)
+    }
+}
+
+extension CircuitStatus.Transition {
+    /// The transition as the page shows it.
+    init(_ transition: StateTransition) {
+        from = transition.from
+        to = transition.to
+        unixTime = transition.unixTime
+        reason = String(describing: transition.reason)
+        if case .manual = transition.reason { isManual = true } else { isManual = false }
     }
 }

@@ -93,7 +93,7 @@ extension ContentNegotiation.ListElement {
     }
 
     /// `text` without the spaces and tabs (RFC 9110's optional whitespace) around it.
-    private static func trimmed(_ text: Substring) -> Substring {
+    static func trimmed(_ text: Substring) -> Substring {
         let isWhitespace = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
         var start = text.startIndex
         var end = text.endIndex

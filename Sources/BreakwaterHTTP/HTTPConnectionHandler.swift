@@ -5,7 +5,8 @@ import NIOHTTP1
 /// request parts into whole ``Request``s, writes ``Response``s, and decides when the connection
 /// ends and how.
 ///
-/// - Requests: bodies are read and dropped; a head the protocol does not allow
+/// - Requests: bodies are read and dropped, except the first ``CircuitAction/maximumBodySize``
+///   bytes of a `POST`'s; a head the protocol does not allow
 ///   (``RequestValidation``) or that the decoder cannot parse becomes a refused request, answered in
 ///   its turn, after which the connection takes no more. `Expect: 100-continue` is answered with
 ///   `100 Continue` once the responses before it are written.
@@ -47,6 +48,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     /// The request whose head has arrived and whose end has not.
     private var receiving: (head: HTTPRequestHead, arrival: NIODeadline)?
+    /// The start of the body of the `POST` being received.
+    private var receivingBody: (bytes: ByteBuffer, tooLarge: Bool)?
     /// Whether bytes of a request that has no head yet have arrived.
     private var requestBytesSeen = false
     private var lastReadAt: NIODeadline
@@ -153,21 +156,35 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
                 return
             }
             receiving = (head, lastReadAt)
+            receivingBody = head.method == .POST ? (ByteBuffer(), false) : nil
             continueOwed = RequestValidation.expectsContinue(head)
             sendOwedContinue(context: context)
             update(context: context)
-        case .body:
-            break
+        case .body(var part):
+            guard var body = receivingBody, !body.tooLarge else { return }
+            receivingBody = nil
+            if body.bytes.readableBytes + part.readableBytes > CircuitAction.maximumBodySize {
+                body.tooLarge = true
+            } else {
+                body.bytes.writeBuffer(&part)
+            }
+            receivingBody = body
         case .end:
             guard let request = receiving else { return }
+            let body = receivingBody
             receiving = nil
+            receivingBody = nil
             continueOwed = false
             // Nothing after a request that closes the connection is a request; nor after the one
             // in progress when the server began shutting down.
             if quiescing || !request.head.isKeepAlive {
                 stopAcceptingRequests()
             }
-            deliver(Request(head: request.head, arrival: request.arrival), context: context)
+            deliver(
+                Request(
+                    head: request.head, arrival: request.arrival, body: body?.bytes, bodyTooLarge: body?.tooLarge ?? false,
+                    client: body == nil ? nil : context.channel.remoteAddress),
+                context: context)
         }
     }
 

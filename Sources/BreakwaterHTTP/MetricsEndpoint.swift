@@ -119,6 +119,7 @@ public final class MetricsEndpoint: Sendable {
             collector: collector,
             registry: registry,
             metricsPath: configuration.metricsPath,
+            manualControl: configuration.manualControl,
             compressionLevel: configuration.compressionLevel
         )
         renderer = SharedRenderer(
@@ -220,6 +221,7 @@ public final class MetricsEndpoint: Sendable {
         if key.gzip {
             headers.append(("Content-Encoding", "gzip"))
         }
+        headers += content.securityHeaders
         var response = MetricsResponse(status: 200, headers: headers, body: body.bytes, isHead: isHead)
         response.holds = (body.reservation, ticket)
         if case .exposition = content {

@@ -68,7 +68,7 @@ public final class MetricsServer: Service, Sendable {
             threadPool: renderingThreads,
             eventLoop: eventLoopGroup.any()
         )
-        self.responder = Responder(configuration: configuration, endpoint: endpoint)
+        self.responder = Responder(configuration: configuration, registry: registry, endpoint: endpoint, logger: logger)
         self.connections = ConnectionTable(maximum: configuration.maximumConnections)
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger

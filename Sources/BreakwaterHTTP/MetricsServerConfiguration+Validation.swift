@@ -18,12 +18,18 @@ extension MetricsServerConfiguration {
         }
         let pathIsValid = metricsPath.hasPrefix("/") && metricsPath != "/"
             && metricsPath.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "?") && $0 != UInt8(ascii: "#") }
-            && metricsPath != "/circuits"
+            && metricsPath != "/circuits" && !metricsPath.hasPrefix("/circuits/")
         if !pathIsValid {
             throw .invalidConfiguration(
                 field: "metricsPath",
                 value: "\"\(metricsPath)\"",
-                allowed: "a path starting with / of printable ASCII without ? or #, other than / and /circuits"
+                allowed: "a path starting with / of printable ASCII without ? or #, other than / and /circuits[/...]"
+            )
+        }
+        if manualControl, basicAuthentication == nil {
+            throw .invalidConfiguration(
+                field: "manualControl", value: "true",
+                allowed: "true only with basicAuthentication, so that every change has a user"
             )
         }
     }

@@ -45,6 +45,14 @@ public struct MetricsServerConfiguration: Sendable {
     public var compressionLevel: Int
     /// Credentials every request must carry, or `nil` (the default) for none.
     public var basicAuthentication: BasicAuthentication?
+    /// Whether `POST /circuits/{name}` may change a circuit's state (`reset`, `force-open`,
+    /// `disable`, `metrics-only`), and the status page offers those controls. Default `false`:
+    /// a request to change a circuit gets `405 Method Not Allowed`.
+    ///
+    /// It requires ``basicAuthentication``: every change is made in its user's name, recorded as
+    /// the manual transition's reason and logged. Requests from other sites are refused (see the
+    /// README's "Manual control").
+    public var manualControl: Bool
 
     /// A configuration; every parameter has the default described on its property.
     public init(
@@ -59,7 +67,8 @@ public struct MetricsServerConfiguration: Sendable {
         idleTimeout: Duration = .seconds(60),
         writeTimeout: Duration = .seconds(30),
         compressionLevel: Int = 1,
-        basicAuthentication: BasicAuthentication? = nil
+        basicAuthentication: BasicAuthentication? = nil,
+        manualControl: Bool = false
     ) {
         self.host = host
         self.port = port
@@ -73,5 +82,6 @@ public struct MetricsServerConfiguration: Sendable {
         self.writeTimeout = writeTimeout
         self.compressionLevel = compressionLevel
         self.basicAuthentication = basicAuthentication
+        self.manualControl = manualControl
     }
 }

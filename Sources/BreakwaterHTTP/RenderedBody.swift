@@ -27,6 +27,30 @@ extension BodyKey.Content {
         case .circuitsDocument: "application/json"
         }
     }
+
+    /// Header fields that keep a browser from running or framing anything the page does not
+    /// ship: the page loads nothing from elsewhere, talks only to this server, and cannot be put
+    /// in another site's frame (where its controls could be clicked by deceit).
+    var securityHeaders: [(name: String, value: String)] {
+        switch self {
+        case .exposition:
+            []
+        case .circuitsDocument:
+            [("X-Content-Type-Options", "nosniff")]
+        case .statusPage:
+            [
+                ("X-Content-Type-Options", "nosniff"),
+                ("Content-Security-Policy", Self.statusPagePolicy),
+                ("X-Frame-Options", "DENY"),
+                ("Referrer-Policy", "no-referrer"),
+            ]
+        }
+    }
+
+    /// The status page's content security policy: its own inline style and script, requests to
+    /// this server only, no frames, forms or plug-ins.
+    static let statusPagePolicy = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+        + "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 }
 
 /// A response body, rendered once and shared by every response that sends it: `ByteBuffer` shares

@@ -1,23 +1,30 @@
 import Breakwater
 import BreakwaterMetrics
+import Logging
 import NIOCore
 import NIOHTTP1
 
 /// Decides the answer to each request: refusal, authentication, routing, method, then the metrics,
-/// the status page or the circuits document. Shared by every connection of a server; it touches no
-/// socket, and renders nothing itself: bodies come from the ``MetricsEndpoint``, the same one an
-/// application serves from its own router.
+/// the status page, the circuits document, one circuit, or a change to one. Shared by every
+/// connection of a server; it touches no socket, and renders no large body itself: those come
+/// from the ``MetricsEndpoint``, the same one an application serves from its own router.
 final class Responder: Sendable {
     private let configuration: MetricsServerConfiguration
+    private let registry: CircuitBreakerRegistry?
+    private let logger: Logger
     let endpoint: MetricsEndpoint
 
-    init(configuration: MetricsServerConfiguration, endpoint: MetricsEndpoint) {
+    /// The prefix of a circuit's path, `/circuits/{name}`.
+    static let circuitPathPrefix = "/circuits/"
+
+    init(configuration: MetricsServerConfiguration, registry: CircuitBreakerRegistry?, endpoint: MetricsEndpoint, logger: Logger) {
         self.configuration = configuration
+        self.registry = registry
         self.endpoint = endpoint
+        self.logger = logger
     }
 
-    /// The response to `request`, whose body (if any) has been read and discarded, and the body
-    /// it sends if it was rendered.
+    /// The response to `request`, and the body it sends if it was rendered.
     ///
     /// A request pipelined behind another may be answered with the body rendered for that one,
     /// `previous`, when the render began after the request arrived.
@@ -50,6 +57,8 @@ final class Responder: Sendable {
         case _ where isMetricsPath: document = nil
         case "/": document = .statusPage
         case "/circuits": document = .circuitsDocument
+        case _ where path.hasPrefix(Self.circuitPathPrefix):
+            return (circuit(request, segment: path.dropFirst(Self.circuitPathPrefix.count)), nil)
         default: return (.plain(.notFound, for: head), nil)
         }
         guard head.method == .GET || head.method == .HEAD else {
@@ -68,5 +77,71 @@ final class Responder: Sendable {
             )
         }
         return (Response(answer, for: head), body)
+    }
+
+    // MARK: One circuit
+
+    /// `GET`/`HEAD /circuits/{name}`: the circuit as JSON; `POST`: a change of its state, when
+    /// manual control is on.
+    private func circuit(_ request: Request, segment: Substring) -> Response {
+        let head = request.head
+        let allowed = configuration.manualControl ? "GET, HEAD, POST" : "GET, HEAD"
+        guard head.method == .GET || head.method == .HEAD || (head.method == .POST && configuration.manualControl) else {
+            return .plain(.methodNotAllowed, for: head, extraHeaders: [("Allow", allowed)])
+        }
+        guard let name = PercentEncoding.decode(segment), !segment.contains("/") else {
+            return .text(.badRequest, "the circuit's name must be one percent-encoded (UTF-8) path segment", for: head)
+        }
+        var action: CircuitAction?
+        if head.method == .POST {
+            switch requestedAction(request) {
+            case .success(let requested): action = requested
+            case .failure(let refusal): return .refusing(head, because: refusal, keepAlive: true)
+            }
+        }
+        guard let breaker = registry?.existingBreaker(named: name) else {
+            return .text(.notFound, "there is no circuit named \(CircuitsDocument.quoted(name))", for: head)
+        }
+        if let action {
+            change(breaker, by: action, from: request)
+        }
+        let status = CircuitStatus(breaker, now: SystemClock().unixTime)
+        let answer = MetricsResponse(
+            status: 200,
+            headers: [("Content-Type", BodyKey.Content.circuitsDocument.contentType), ("Cache-Control", "no-store")]
+                + BodyKey.Content.circuitsDocument.securityHeaders,
+            body: ByteBuffer(string: CircuitsDocument.json(status)),
+            isHead: head.method == .HEAD
+        )
+        return Response(answer, for: head)
+    }
+
+    /// The action a `POST` asks for, or why it may not change a circuit: from another site, not
+    /// JSON, too large, or naming no action.
+    private func requestedAction(_ request: Request) -> Result<CircuitAction, Refusal> {
+        if let refusal = CrossSiteProtection.refusal(for: request.head) {
+            return .failure(refusal)
+        }
+        if request.bodyTooLarge {
+            return .failure(Refusal(status: .payloadTooLarge, reason: "an action's body is at most \(CircuitAction.maximumBodySize) bytes"))
+        }
+        return CircuitAction.parse(request.body ?? ByteBuffer())
+            .mapError { Refusal(status: .badRequest, reason: $0.description) }
+    }
+
+    /// Applies `action` in the name of the configured user, and logs it.
+    private func change(_ breaker: CircuitBreaker, by action: CircuitAction, from request: Request) {
+        // Manual control is configured only with basic authentication.
+        let user = configuration.basicAuthentication?.username ?? "unknown"
+        let before = breaker.state
+        action.apply(to: breaker, by: user)
+        logger.notice(
+            "circuit state set over HTTP",
+            metadata: [
+                "circuit": "\(breaker.name)", "action": "\(action.rawValue)", "user": "\(user)",
+                "from": "\(before)", "to": "\(breaker.state)",
+                "client": "\(request.client.map(String.init(describing:)) ?? "unknown")",
+            ]
+        )
     }
 }

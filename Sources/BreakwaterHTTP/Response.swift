@@ -43,8 +43,14 @@ struct Response: Sendable {
         )
     }
 
-    /// The answer to a request the connection refused: the status, the reason, and a close.
-    static func refusing(_ request: HTTPRequestHead, because refusal: Refusal) -> Response {
+    /// A short plain-text response: the status, then `message`.
+    static func text(_ status: HTTPResponseStatus, _ message: String, for request: HTTPRequestHead) -> Response {
+        refusing(request, because: Refusal(status: status, reason: message), keepAlive: true)
+    }
+
+    /// The answer to a request that was refused: the status and the reason; the connection closes
+    /// unless `keepAlive` says the refusal concerns this request only.
+    static func refusing(_ request: HTTPRequestHead, because refusal: Refusal, keepAlive: Bool = false) -> Response {
         let status = refusal.status
         return Response(
             .text(
@@ -54,7 +60,7 @@ struct Response: Sendable {
                 extraHeaders: refusal.extraHeaders.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
             ),
             for: request,
-            keepAlive: false
+            keepAlive: keepAlive ? nil : false
         )
     }
 }

@@ -41,7 +41,7 @@ import Testing
             #expect(responses.map(\.status) == [200, 404, 200, 200])
             #expect(responses[0].header("Content-Type")?.hasPrefix("text/plain") == true)
             #expect(responses[3].header("Content-Type") == "application/json")
-            #expect(responses[3].text.hasPrefix("{\"circuits\":"))
+            #expect(responses[3].text.hasPrefix("{\"summary\":"))
         }
     }
 

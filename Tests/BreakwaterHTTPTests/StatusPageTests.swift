@@ -18,32 +18,68 @@ import Testing
 
         let page = StatusPage.html([.sample(name: name)], metricsPath: "/metrics")
 
-        #expect(page.contains("<td>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;</td>"))
-        #expect(!page.contains("<script>"))
+        let escaped = "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;"
+        #expect(page.contains("<tr class=\"circuit\" data-name=\"\(escaped)\" data-state=\"open\">"))
+        #expect(page.contains("<a href=\"/circuits/%3Cscript%3Ealert%28%27x%27%29%3C%2Fscript%3E%26%22\">\(escaped)</a>"))
+        #expect(!page.contains("<script>alert"))
         #expect(!page.contains("alert('x')"))
     }
 
     @Test(arguments: [
-        (CircuitState.closed, "state-closed"), (.halfOpen, "state-half-open"), (.open, "state-open"),
-        (.forcedOpen, "state-forced-open"), (.disabled, "state-disabled"), (.metricsOnly, "state-metrics-only"),
+        (CircuitState.closed, "state-closed", "closed"), (.halfOpen, "state-half-open", "half-open"),
+        (.open, "state-open", "open"), (.forcedOpen, "state-forced-open", "forced open"),
+        (.disabled, "state-disabled", "disabled"), (.metricsOnly, "state-metrics-only", "metrics-only"),
     ])
-    func theStateCellIsColouredByAClassPerState(_ state: CircuitState, _ cssClass: String) {
-        var status = CircuitStatus.sample(state: state)
-        status.lastTransitionReason = nil
+    func theStateCellIsColouredByAClassPerState(_ state: CircuitState, _ cssClass: String, _ label: String) {
+        let page = StatusPage.html([.sample(state: state)], metricsPath: "/metrics")
 
-        let page = StatusPage.html([status], metricsPath: "/metrics")
-
-        #expect(page.contains("<td class=\"state \(cssClass)\">\(state)</td>"))
+        #expect(page.contains("<td class=\"state \(cssClass)\">\(label)</td>"))
         #expect(page.contains(".\(cssClass) { background: #"))
     }
 
-    @Test func theStateCellsTitleGivesTheEscapedTransitionReason() {
+    @Test func theLastTransitionsReasonIsShownEscaped() {
         var status = CircuitStatus.sample()
-        status.lastTransitionReason = "set by hand: <deploy> \"now\""
+        status.recentTransitions[0].reason = "set by hand: <deploy> \"now\""
 
         let page = StatusPage.html([status], metricsPath: "/metrics")
 
-        #expect(page.contains("title=\"set by hand: &lt;deploy&gt; &quot;now&quot;\""))
+        #expect(page.contains("<td class=\"reason\">set by hand: &lt;deploy&gt; &quot;now&quot;</td></tr>"))
+    }
+
+    @Test func theSummaryCountsEveryStateOfHowMany() {
+        let states: [CircuitState] = [.open, .open, .halfOpen, .forcedOpen, .disabled, .metricsOnly, .closed, .closed]
+        let page = StatusPage.html(states.enumerated().map { .sample(name: "c\($0.offset)", state: $0.element) }, metricsPath: "/m")
+
+        #expect(page.contains("<p id=\"summary\" class=\"summary alarm\" data-total=\"8\">"))
+        for (state, count, label) in [
+            (CircuitState.open, 2, "open"), (.halfOpen, 1, "half-open"), (.forcedOpen, 1, "forced open"),
+            (.disabled, 1, "disabled"), (.metricsOnly, 1, "metrics-only"), (.closed, 2, "closed"),
+        ] {
+            #expect(page.contains("data-state=\"\(state)\"><b>\(count)</b> \(label)</span>"))
+        }
+        #expect(page.contains("of <b>8</b> circuits</span></p>"))
+    }
+
+    @Test func aCalmSummaryIsNotAnAlarmAndNamesEmptyStates() {
+        let page = StatusPage.html([.sample(state: .closed)], metricsPath: "/metrics")
+
+        #expect(page.contains("<p id=\"summary\" class=\"summary\" data-total=\"1\">"))
+        #expect(page.contains("<span class=\"count state-open none\" data-state=\"open\"><b>0</b> open</span>"))
+        #expect(page.contains("of <b>1</b> circuit</span>"))
+    }
+
+    @Test func theControlsAreOfferedOnlyWhenEnabled() {
+        #expect(StatusPage.html([], metricsPath: "/metrics").contains("<body data-control=\"disabled\">"))
+        #expect(StatusPage.html([], metricsPath: "/metrics", manualControl: true).contains("<body data-control=\"enabled\">"))
+    }
+
+    @Test func thePageLoadsNothingFromElsewhere() {
+        let page = StatusPage.html([.sample()], metricsPath: "/metrics")
+
+        #expect(!page.contains("http://"))
+        #expect(!page.contains("https://"))
+        #expect(!page.contains("src="))
+        #expect(page.contains("<link rel=\"icon\" href=\"data:,\">"))
     }
 
     @Test func thePageLinksToACustomMetricsPathEscaped() {
@@ -60,21 +96,31 @@ import Testing
         let page = StatusPage.html([], metricsPath: "/metrics")
 
         #expect(page.contains("No circuits are registered."))
-        #expect(!page.contains("<table>"))
+        #expect(!page.contains("<table"))
     }
 
-    @Test func aRowShowsRatesCallsAndTimeInState() {
+    @Test func aRowShowsRatesAgainstThresholdsCallsAgainstTheMinimumAndTimeInState() {
         var status = CircuitStatus.sample()
-        status.failureRate = 0.125
-        status.slowCallRate = nil
+        status.failureRate = 0.625
+        status.slowCallRate = 0.1
+        status.slowCallRateThreshold = nil
         status.window.calls = 8
+        status.minimumNumberOfCalls = 20
         status.secondsInState = 185
 
         let page = StatusPage.html([status], metricsPath: "/metrics")
 
         #expect(page.contains(
-            "<td class=\"number\">12.5%</td><td class=\"number\">–</td>"
-                + "<td class=\"number\">8</td><td class=\"number\">3 min 5 s</td></tr>"))
+            "<td class=\"number\"><span class=\"over\">62.5%</span> <small>of 50%</small></td>"
+                + "<td class=\"number\">10.0%</td>"
+                + "<td class=\"number\">8 <small>of 20</small></td><td class=\"number\">3 min 5 s</td>"))
+    }
+
+    @Test func aRateBelowItsThresholdIsNotMarked() {
+        var status = CircuitStatus.sample(state: .closed)
+        status.failureRate = 0.2
+
+        #expect(StatusPage.html([status], metricsPath: "/metrics").contains("<span>20.0%</span> <small>of 50%</small>"))
     }
 
     @Test func ratesShowAsPercentagesWithOneDecimal() {
@@ -84,6 +130,8 @@ import Testing
         #expect(StatusPage.percentage(0.9996) == "100.0%")
         #expect(StatusPage.percentage(1) == "100.0%")
         #expect(StatusPage.percentage(nil) == "–")
+        #expect(StatusPage.percentage(0.5, decimals: false) == "50%")
+        #expect(StatusPage.percentage(0.125, decimals: false) == "12.5%")
     }
 
     @Test(arguments: [

@@ -22,6 +22,17 @@ struct RegistryTests {
         #expect(try registry.breaker(named: "search").configuration.slowCallRateThreshold == 0.8)
     }
 
+    @Test("looking up an existing breaker never creates one")
+    func existingBreaker() throws {
+        let registry = try registry()
+        #expect(registry.existingBreaker(named: "payments") == nil)
+        #expect(registry.breakers.isEmpty)
+        let payments = try registry.breaker(named: "payments")
+        #expect(registry.existingBreaker(named: "payments") === payments)
+        registry.remove(named: "payments")
+        #expect(registry.existingBreaker(named: "payments") == nil)
+    }
+
     @Test("asking for an existing name with a different configuration is an error")
     func conflict() throws {
         let registry = try registry()
