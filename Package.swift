@@ -107,6 +107,7 @@ let package = Package(
         ),
         .target(
             name: "BreakwaterTestSupport",
+            dependencies: ["Breakwater", .product(name: "Logging", package: "swift-log")],
             path: "Tests/BreakwaterTestSupport",
             exclude: ["parse_exposition.py"]
         ),

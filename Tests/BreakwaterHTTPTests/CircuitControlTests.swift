@@ -2,6 +2,7 @@ import Breakwater
 import BreakwaterMetrics
 import BreakwaterTestSupport
 import Foundation
+import Logging
 import Testing
 
 @testable import BreakwaterHTTP
@@ -86,6 +87,30 @@ import Testing
             #expect((listed["recentTransitions"] as? [[String: Any]])?.first?["reason"] as? String == "set by hand: reset by alice over HTTP")
             #expect(try await transitions(of: "payments", to: "closed", port: port) == before + 1)
         }
+    }
+
+    @Test func aChangeIsLoggedWithWhoDidWhatToWhichCircuit() async throws {
+        let (registry, collector) = try Self.openPayments()
+        let records = LogRecords()
+        let server = try MetricsServer(
+            collector: collector, registry: registry,
+            configuration: MetricsServerConfiguration(
+                host: "127.0.0.1", port: 0,
+                basicAuthentication: try BasicAuthentication(username: Self.user, password: "s3cret"), manualControl: true),
+            logger: Logger(label: "test") { _ in CapturingLogHandler(records: records) })
+        let port = try #require(try await server.start().port)
+        let response = try await post("payments", #"{"action":"force-open"}"#, port: port)
+        await server.stop()
+
+        #expect(response.status == 200)
+        let line = try #require(records.lines.withLock { $0.first { $0.message == "circuit state set over HTTP" } })
+        #expect(line.level == .notice)
+        #expect(line.metadata["circuit"] == "payments")
+        #expect(line.metadata["action"] == "force-open")
+        #expect(line.metadata["user"] == "alice")
+        #expect(line.metadata["from"] == "open")
+        #expect(line.metadata["to"] == "forced_open")
+        #expect(line.metadata["client"]?.contains("127.0.0.1") == true)
     }
 
     @Test(arguments: [

@@ -1,4 +1,5 @@
 import Logging
+import BreakwaterTestSupport
 import Synchronization
 import Testing
 
@@ -162,33 +163,5 @@ struct ObserverTests {
         #expect(lines.first?.metadata["reason"] == "1 consecutive failures")
         #expect(lines.first?.metadata["from"] == "closed")
         #expect(lines.last?.metadata["to"] == "closed")
-    }
-}
-
-/// The lines a ``CapturingLogHandler`` was given.
-final class LogRecords: Sendable {
-    struct Line {
-        var level: Logger.Level
-        var message: String
-        var metadata: [String: String]
-    }
-
-    let lines = Guarded<[Line]>([])
-}
-
-/// A log handler that keeps what it is given.
-struct CapturingLogHandler: LogHandler {
-    let records: LogRecords
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        let metadata = (event.metadata ?? [:]).mapValues { "\($0)" }
-        records.lines.withLock { $0.append(LogRecords.Line(level: event.level, message: "\(event.message)", metadata: metadata)) }
     }
 }
