@@ -31,6 +31,8 @@ import Testing
         ("metricsPath", { $0.metricsPath = "metrics" }),
         ("metricsPath", { $0.metricsPath = "/" }),
         ("metricsPath", { $0.metricsPath = "/circuits" }),
+        ("metricsPath", { $0.metricsPath = "/circuits/metrics" }),
+        ("manualControl", { $0.manualControl = true }),
         ("metricsPath", { $0.metricsPath = "/metrics?x" }),
         ("metricsPath", { $0.metricsPath = "/met rics" }),
         ("metricsPath", { $0.metricsPath = "/métriques" }),
