@@ -44,7 +44,7 @@ extension StatusPage {
           }
 
           function configurationEntries(c) {
-            const window = c.slidingWindow.type === "count"
+            const slidingWindow = c.slidingWindow.type === "count"
               ? `last ${c.slidingWindow.size} calls`
               : `last ${c.slidingWindow.duration} s in ${c.slidingWindow.buckets} buckets`;
             const open = c.openDuration.type === "fixed"
@@ -55,7 +55,7 @@ extension StatusPage {
               ["Slow-call rate threshold", percent(c.slowCallRateThreshold)],
               ["Slow call from", seconds(c.slowCallDurationThreshold)],
               ["Consecutive failures that open", c.consecutiveFailureThreshold === null ? "–" : String(c.consecutiveFailureThreshold)],
-              ["Sliding window", window],
+              ["Sliding window", slidingWindow],
               ["Minimum calls for a rate", String(c.minimumNumberOfCalls)],
               ["Open for", open],
               ["Half-open by itself", c.automaticTransitionFromOpenToHalfOpen ? "yes" : "on the next call"],
