@@ -2,7 +2,8 @@ import Breakwater
 import NIOCore
 
 /// What `POST /circuits/{name}` can do to a circuit, as its JSON body names it:
-/// `{"action": "force-open"}`.
+/// `{"action": "force-open"}`, or as resilience4j's Spring Boot actuator does:
+/// `{"updateState": "FORCE_OPEN"}`.
 enum CircuitAction: String, CaseIterable, Sendable {
     /// Closes the circuit with an empty window.
     case reset
@@ -28,15 +29,29 @@ enum CircuitAction: String, CaseIterable, Sendable {
         }
     }
 
+    /// The action's name in resilience4j's actuator, whose `updateState` names the state to set.
+    var resilience4jName: String {
+        switch self {
+        case .reset: "CLOSE"
+        case .forceOpen: "FORCE_OPEN"
+        case .disable: "DISABLE"
+        case .metricsOnly: "METRICS_ONLY"
+        }
+    }
+
     /// The action in a request body, or why there is none: the body must be a JSON object whose
-    /// only member is `action`, one of the actions' names.
+    /// only member is `action`, one of the actions' names, or `updateState`, one of their
+    /// ``resilience4jName``s.
     static func parse(_ body: ByteBuffer) -> Result<CircuitAction, ActionError> {
         var reader = JSONObjectReader(Array(body.readableBytesView))
-        guard let members = reader.stringMembers(), members.count == 1, let value = members["action"] else {
+        guard let members = reader.stringMembers(), members.count == 1, let (key, value) = members.first,
+            key == "action" || key == "updateState"
+        else {
             return .failure(ActionError(message: #"the body must be a JSON object with one member, "action""#))
         }
-        guard let action = CircuitAction(rawValue: value) else {
-            return .failure(ActionError(message: "unknown action \(CircuitsDocument.quoted(value))"))
+        let action = key == "action" ? CircuitAction(rawValue: value) : allCases.first { $0.resilience4jName == value }
+        guard let action else {
+            return .failure(ActionError(message: "unknown \(key) \(CircuitsDocument.quoted(value))"))
         }
         return .success(action)
     }
