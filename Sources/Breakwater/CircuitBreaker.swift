@@ -43,7 +43,8 @@ public final class CircuitBreaker: Sendable {
     @usableFromInline let id: UInt32
     /// The configuration the breaker was created with.
     public let configuration: CircuitBreakerConfiguration
-    @usableFromInline let clock: any BreakerClock
+    /// The clock the breaker measures time on: open durations, windows, and when it changed state.
+    @usableFromInline package let clock: any BreakerClock
     /// Whether ``clock`` is the ``SystemClock``, read then without going through the protocol:
     /// an open circuit's rejection reads the time and little else.
     let readsSystemClock: Bool

@@ -38,7 +38,7 @@ struct BodyRenderer: Sendable {
     }
 
     private func circuits() -> [CircuitStatus] {
-        CircuitStatus.all(in: registry, now: SystemClock().unixTime)
+        CircuitStatus.all(in: registry)
     }
 
     private func renderExposition(_ format: ExpositionFormat, gzip: Bool, into body: inout ByteBuffer) throws {

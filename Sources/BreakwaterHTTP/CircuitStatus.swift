@@ -68,17 +68,18 @@ extension CircuitStatus {
         self.configuration = configuration
     }
 
-    /// The status of `breaker` at `now` seconds since the Unix epoch.
-    init(_ breaker: CircuitBreaker, now: Double) {
-        self.init(snapshot: breaker.snapshot(), configuration: breaker.configuration, now: now)
+    /// The status of `breaker` at `now` seconds since the Unix epoch, by default the present on
+    /// the breaker's own clock (a ``ManualClock``'s virtual time included).
+    init(_ breaker: CircuitBreaker, now: Double? = nil) {
+        self.init(snapshot: breaker.snapshot(), configuration: breaker.configuration, now: now ?? breaker.clock.unixTime)
     }
 
-    /// The status of every circuit in `registry` at `now` seconds since the Unix epoch, those
-    /// that need attention first (``CircuitOrder``); none without a registry.
-    static func all(in registry: CircuitBreakerRegistry?, now: Double) -> [CircuitStatus] {
+    /// The status of every circuit in `registry`, each at the present on its own clock, those that
+    /// need attention first (``CircuitOrder``); none without a registry.
+    static func all(in registry: CircuitBreakerRegistry?) -> [CircuitStatus] {
         guard let registry else { return [] }
         return registry.breakers
-            .map { CircuitStatus($0, now: now) }
+            .map { CircuitStatus($0) }
             .sorted(by: CircuitOrder.precedes)
     }
 }

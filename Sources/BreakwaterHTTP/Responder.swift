@@ -105,7 +105,7 @@ final class Responder: Sendable {
         if let action {
             change(breaker, by: action, from: request)
         }
-        let status = CircuitStatus(breaker, now: SystemClock().unixTime)
+        let status = CircuitStatus(breaker)
         let answer = MetricsResponse(
             status: 200,
             headers: [("Content-Type", BodyKey.Content.circuitsDocument.contentType), ("Cache-Control", "no-store")]

@@ -125,21 +125,29 @@ extension StatusPage {
             detail.row = row;
           }
 
+          // Each request for a detail is numbered; an answer to an older one (a load overtaken
+          // by a change) is dropped, so the detail never goes back in time.
           async function loadDetail(name) {
             const detail = details.get(name);
             if (!detail) return;
+            const request = ++detail.requests;
+            let circuit = null;
+            let message = null;
             try {
               const response = await fetch(circuitURL(name), { cache: "no-store", headers: { Accept: "application/json" } });
               if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
-              detail.circuit = await response.json();
+              circuit = await response.json();
             } catch (error) {
-              detail.message = `Could not load the circuit: ${error.message}`;
+              message = `Could not load the circuit: ${error.message}`;
             }
-            if (details.get(name) === detail) placeDetail(name);
+            if (details.get(name) !== detail || request !== detail.requests) return;
+            if (circuit) detail.circuit = circuit; else detail.message = message;
+            placeDetail(name);
           }
 
           async function act(name, action) {
             const detail = details.get(name);
+            const request = ++detail.requests;
             try {
               const response = await fetch(circuitURL(name), {
                 method: "POST", cache: "no-store",
@@ -147,7 +155,8 @@ extension StatusPage {
                 body: JSON.stringify({ action }),
               });
               if (!response.ok) throw new Error(`${response.status} ${(await response.text()).trim()}`);
-              detail.circuit = await response.json();
+              const circuit = await response.json();
+              if (request === detail.requests) detail.circuit = circuit;
               detail.message = `Done: ${action}.`;
             } catch (error) {
               detail.message = `Not done: ${error.message}`;
@@ -166,7 +175,7 @@ extension StatusPage {
               details.delete(name);
               return;
             }
-            details.set(name, { circuit: null, message: null, row: null });
+            details.set(name, { circuit: null, message: null, row: null, requests: 0 });
             placeDetail(name);
             loadDetail(name);
           });

@@ -84,7 +84,15 @@ import Testing
         #expect(CircuitStatus(payments, now: clock.unixTime).lastTransitionReason == "set by hand: maintenance")
     }
 
-    @Test func allSortsCircuitsByTheBytesOfTheirNames() throws {
+    @Test func timeInStateIsMeasuredOnTheBreakersOwnClock() throws {
+        let payments = try breaker()
+        try record(failures: 4, successes: 0, on: payments)
+        clock.advance(by: .seconds(30))
+
+        #expect(CircuitStatus(payments).secondsInState == 30)
+    }
+
+    @Test func allSortsCircuitsOfOneStateByTheBytesOfTheirNamesBesideDigits() throws {
         let registry = try CircuitBreakerRegistry(clock: clock, logger: Self.silentLogger)
         // By bytes, "Z" < "a" and a decomposed "e\u{301}x" (65 CC 81 78) < "é" (C3 A9), while
         // `String` comparison, which normalises, puts "é" first.
@@ -92,12 +100,12 @@ import Testing
             _ = try registry.breaker(named: name)
         }
 
-        let names = CircuitStatus.all(in: registry, now: clock.unixTime).map(\.name)
+        let names = CircuitStatus.all(in: registry).map(\.name)
 
         #expect(names.map { Array($0.utf8) } == ["Z", "a", "e\u{301}x", "é"].map { Array($0.utf8) })
     }
 
     @Test func noRegistryMeansNoCircuits() {
-        #expect(CircuitStatus.all(in: nil, now: 0).isEmpty)
+        #expect(CircuitStatus.all(in: nil).isEmpty)
     }
 }
