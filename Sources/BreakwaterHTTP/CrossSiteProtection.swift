@@ -3,26 +3,36 @@ import NIOHTTP1
 /// What keeps another site's page from changing circuits through an operator's browser, which
 /// sends its cached basic-authentication credentials with any request to this server.
 ///
-/// A form on another site can post only `application/x-www-form-urlencoded`, `multipart/form-data`
-/// or `text/plain`; a script there can send `application/json` only after a CORS preflight, which
-/// this server never approves. So a request that changes a circuit must carry a JSON body, and,
-/// when the browser says where it comes from (`Origin`, `Sec-Fetch-Site`), come from this server's
-/// own pages.
+/// Cross-site request forgery needs a victim's browser, and browsers say where a request comes
+/// from: every current one sends `Origin` with a cross-origin `POST`, and `Sec-Fetch-Site` with
+/// every request. So:
+/// - a request from another origin or site (`Origin` not this server, `Sec-Fetch-Site` other
+///   than `same-origin` or `none`) is refused;
+/// - a request a browser marked as its own must carry `Content-Type: application/json`, which
+///   neither a form nor (without a CORS preflight, which this server never approves) another
+///   site's script can send;
+/// - any request's body must be exactly a JSON object naming the action, which no HTML form can
+///   produce (a `text/plain` form always adds an `=`), so a browser too old to send `Origin`
+///   cannot be led to change a circuit either. Tools such as curl, which send neither header,
+///   may leave `Content-Type` as it comes.
 enum CrossSiteProtection {
-    /// Why a request with `head` may not change a circuit, or `nil` when it may.
+    /// Why a request with `head` may not change a circuit, or `nil` when it may, given a body
+    /// that names an action.
     static func refusal(for head: HTTPRequestHead) -> Refusal? {
-        if let site = head.headers.first(name: "sec-fetch-site")?.lowercased(), site != "same-origin", site != "none" {
+        let site = head.headers.first(name: "sec-fetch-site")?.lowercased()
+        if let site, site != "same-origin", site != "none" {
             return Refusal(status: .forbidden, reason: "requests from other sites (Sec-Fetch-Site: \(site)) may not change circuits")
         }
-        if let origin = head.headers.first(name: "origin"), !isSameOrigin(origin, host: head.headers.first(name: "host")) {
+        let origin = head.headers.first(name: "origin")
+        if let origin, !isSameOrigin(origin, host: head.headers.first(name: "host")) {
             return Refusal(status: .forbidden, reason: "requests from other origins may not change circuits")
         }
         let mediaType = head.headers.first(name: "content-type").map {
             ContentNegotiation.ListElement.trimmed($0.prefix { $0 != ";" }).lowercased()
         }
-        guard mediaType == "application/json" else {
+        if site != nil || origin != nil, mediaType != "application/json" {
             return Refusal(
-                status: .unsupportedMediaType, reason: #"send the action as JSON, with Content-Type: application/json"#,
+                status: .unsupportedMediaType, reason: "send the action as JSON, with Content-Type: application/json",
                 extraHeaders: ["Accept-Post": "application/json"])
         }
         return nil

@@ -175,11 +175,19 @@ import Testing
                 ("Content-Type", "application/x-www-form-urlencoded"),
             ])
             #expect(form.status == 403)
-            // The same from a browser that sends no Origin: a form cannot send JSON.
+            // A browser's own request must be JSON: a form on this very page could not be either.
             for type in ["application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/plain"] {
-                let response = try await post("payments", #"{"action":"reset"}"#, port: port, headers: [Self.authorization, ("Content-Type", type)])
+                let response = try await post("payments", #"{"action":"reset"}"#, port: port, headers: [
+                    Self.authorization, ("Content-Type", type), ("Sec-Fetch-Site", "same-origin"),
+                ])
                 #expect(response.status == 415, "\(type)")
             }
+            // The body a text/plain form on another site sends from a browser too old to say
+            // where it comes from: the form's `=` keeps it from being a single action.
+            let textForm = try await post("payments", #"{"action":"reset","x":"="}"#, port: port, headers: [
+                Self.authorization, ("Content-Type", "text/plain"),
+            ])
+            #expect(textForm.status == 400)
             let otherOrigin = try await post("payments", #"{"action":"reset"}"#, port: port, headers: [
                 Self.authorization, Self.json, ("Origin", "http://127.0.0.1:\(port + 1)"),
             ])
@@ -191,6 +199,21 @@ import Testing
             ])
             #expect(sameOrigin.status == 200)
             #expect(registry.existingBreaker(named: "payments")?.state == .closed)
+        }
+    }
+
+    @Test func aToolThatSendsNoContentTypeOrAFormsStillChangesACircuitWithAJSONBody() async throws {
+        let (registry, _) = try Self.openPayments()
+        try await withControlServer(registry: registry) { port in
+            // What `curl -d '{"action":"reset"}'` and Python's urllib send by default.
+            let curl = try await post("payments", #"{"action":"reset"}"#, port: port, headers: [
+                Self.authorization, ("Content-Type", "application/x-www-form-urlencoded"),
+            ])
+            #expect(curl.status == 200)
+            #expect(registry.existingBreaker(named: "payments")?.state == .closed)
+            let bare = try await post("payments", #"{"action":"force-open"}"#, port: port, headers: [Self.authorization])
+            #expect(bare.status == 200)
+            #expect(registry.existingBreaker(named: "payments")?.state == .forcedOpen)
         }
     }
 
