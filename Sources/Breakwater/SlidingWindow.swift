@@ -10,3 +10,14 @@ public enum SlidingWindow: Sendable, Hashable {
     /// and `duration` of calls.
     case timeBased(duration: Duration, buckets: Int = 10)
 }
+
+extension SlidingWindow {
+    /// The window's size as the metrics contract exports it (`circuit_breaker_window_size`): its
+    /// unit, `calls` or `seconds`, and how many.
+    package var exportedSize: (unit: String, size: Double) {
+        switch self {
+        case .countBased(let size): ("calls", Double(size))
+        case .timeBased(let duration, _): ("seconds", duration.seconds)
+        }
+    }
+}

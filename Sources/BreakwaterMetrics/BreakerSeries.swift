@@ -85,7 +85,7 @@ final class BreakerSeries: CircuitBreakerObserver {
             try families.slowCallRateThreshold.labels(circuit).set(threshold)
         }
         try families.minimumCalls.labels(circuit).set(Double(breaker.configuration.effectiveMinimumNumberOfCalls))
-        let (unit, size) = Self.windowSize(of: breaker.configuration.slidingWindow)
+        let (unit, size) = breaker.configuration.slidingWindow.exportedSize
         windowUnit = unit
         try families.windowSize.labels(circuit + [unit]).set(size)
         _ = update()
@@ -121,15 +121,6 @@ final class BreakerSeries: CircuitBreakerObserver {
         histogram.observe(duration)
         if duration > slowCallDurationThreshold {
             slow.increment()
-        }
-    }
-
-    /// The `unit` label and the size of `window`: calls for a count-based window, seconds for a
-    /// time-based one.
-    static func windowSize(of window: SlidingWindow) -> (unit: String, size: Double) {
-        switch window {
-        case .countBased(let size): ("calls", Double(size))
-        case .timeBased(let duration, _): ("seconds", duration.inSeconds)
         }
     }
 

@@ -1,3 +1,5 @@
+import Breakwater
+
 /// A distribution of observed values, latencies for example, in buckets. One series of a
 /// ``HistogramFamily``.
 ///
@@ -30,7 +32,7 @@ public final class HistogramSeries: Sendable {
 
     /// Records one observation of `duration`, in seconds.
     public func observe(_ duration: Duration) {
-        observe(duration.inSeconds)
+        observe(duration.seconds)
     }
 
     /// The sum of the observed values.
@@ -41,13 +43,5 @@ public final class HistogramSeries: Sendable {
     /// The number of observations.
     public var count: UInt64 {
         (0..<buckets.count).reduce(0) { $0 &+ buckets.load($1) }
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as metrics write it.
-    var inSeconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

@@ -135,7 +135,7 @@ final class BreakerInstruments: CircuitBreakerObserver {
         }
         minimumCalls = meter(Names.minimumCalls)
         minimumCalls.set(configuration.effectiveMinimumNumberOfCalls)
-        let (unit, size) = Self.windowSize(of: configuration.slidingWindow)
+        let (unit, size) = configuration.slidingWindow.exportedSize
         windowSize = meter(Names.windowSize, [("unit", unit)])
         windowSize.set(size)
         refresh()
@@ -270,12 +270,6 @@ final class BreakerInstruments: CircuitBreakerObserver {
 
     /// The `unit` dimension and the size of `window`: calls for a count-based window, seconds for
     /// a time-based one.
-    static func windowSize(of window: SlidingWindow) -> (unit: String, size: Double) {
-        switch window {
-        case .countBased(let size): ("calls", Double(size))
-        case .timeBased(let duration, _): ("seconds", duration.seconds)
-        }
-    }
 
     /// The transitions of the automatic cycle: closed to open, open to half-open, half-open to
     /// closed or open.
