@@ -6,8 +6,9 @@ import NIOHTTP1
 /// Cross-site request forgery needs a victim's browser, and browsers say where a request comes
 /// from: every current one sends `Origin` with a cross-origin `POST`, and `Sec-Fetch-Site` with
 /// every request. So:
-/// - a request from another origin or site (`Origin` not this server, `Sec-Fetch-Site` other
-///   than `same-origin` or `none`) is refused;
+/// - a request from another origin or site is refused: `Sec-Fetch-Site` other than
+///   `same-origin` or `none`, or, from a browser that does not send it, an `Origin` that is not
+///   the `Host` the request was sent to;
 /// - a request a browser marked as its own must carry `Content-Type: application/json`, which
 ///   neither a form nor (without a CORS preflight, which this server never approves) another
 ///   site's script can send;
@@ -23,8 +24,10 @@ enum CrossSiteProtection {
         if let site, site != "same-origin", site != "none" {
             return Refusal(status: .forbidden, reason: "requests from other sites (Sec-Fetch-Site: \(site)) may not change circuits")
         }
+        // The browser's own word, when it gives it, is trusted over comparing `Origin` with `Host`,
+        // which a reverse proxy may have rewritten.
         let origin = head.headers.first(name: "origin")
-        if let origin, !isSameOrigin(origin, host: head.headers.first(name: "host")) {
+        if site == nil, let origin, !isSameOrigin(origin, host: head.headers.first(name: "host")) {
             return Refusal(status: .forbidden, reason: "requests from other origins may not change circuits")
         }
         let mediaType = head.headers.first(name: "content-type").map {

@@ -129,17 +129,21 @@ final class Responder: Sendable {
             .mapError { Refusal(status: .badRequest, reason: $0.description) }
     }
 
-    /// Applies `action` in the name of the configured user, and logs it.
+    /// Applies `action` in the name of the configured user, and logs it; an action that finds the
+    /// circuit in its state already (other than a reset, which always empties the window) changes
+    /// nothing and is logged as such.
     private func change(_ breaker: CircuitBreaker, by action: CircuitAction, from request: Request) {
         // Manual control is configured only with basic authentication.
         let user = configuration.basicAuthentication?.username ?? "unknown"
         let before = breaker.state
         action.apply(to: breaker, by: user)
-        logger.notice(
-            "circuit state set over HTTP",
+        let after = breaker.state
+        let changed = before != after || action == .reset
+        logger.info(
+            changed ? "circuit state set over HTTP" : "circuit state over HTTP unchanged",
             metadata: [
                 "circuit": "\(breaker.name)", "action": "\(action.rawValue)", "user": "\(user)",
-                "from": "\(before)", "to": "\(breaker.state)",
+                "from": "\(before)", "to": "\(after)",
                 "client": "\(request.client.map(String.init(describing:)) ?? "unknown")",
             ]
         )

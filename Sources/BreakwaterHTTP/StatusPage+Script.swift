@@ -1,21 +1,27 @@
 extension StatusPage {
     /// The page's script: refreshes the summary and the rows in place every few seconds (5, or
-    /// `?refresh=` seconds), keeping the scroll position, the filter and the open details; filters
-    /// rows by name (kept in `?q=`); shows a circuit's detail from `GET /circuits/{name}` when its
-    /// name is clicked, with the manual controls when the body says they are enabled.
+    /// `?refresh=` seconds from 1 to 3,600), keeping the scroll position, the filter and the open
+    /// details, and says when the data is stale; filters rows by name (kept in `?q=`); shows a
+    /// circuit's detail from `GET /circuits/{name}` when its name is clicked, with the manual
+    /// controls when the body says they are enabled.
     ///
     /// It writes text only through `textContent`, never markup, so no name or reason can become
-    /// markup; the rows it swaps in were escaped by the server.
+    /// markup; the rows it swaps in were escaped by the server. Details are keyed by the link the
+    /// server wrote (the name percent-encoded), never by a name read back from the document, which
+    /// HTML parsing may have normalised.
     static let script = #"""
         "use strict";
         (() => {
           const params = new URLSearchParams(location.search);
-          const refreshSeconds = Math.max(1, Number(params.get("refresh")) || 5);
+          const refreshSeconds = Math.min(3600, Math.max(1, Number(params.get("refresh")) || 5));
+          // A refresh that has not answered by then is abandoned, and the page marked stale.
+          const answerMilliseconds = Math.max(5000, refreshSeconds * 1000);
           const control = document.body.dataset.control === "enabled";
           const filter = document.getElementById("filter");
           const updated = document.getElementById("updated");
           const details = new Map();
           let lastUpdate = new Date();
+          let refreshing = false;
 
           const element = (tag, text, className) => {
             const node = document.createElement(tag);
@@ -28,7 +34,26 @@ extension StatusPage {
           const time = (unix) => new Date(unix * 1000).toLocaleString();
           const label = (state) => ({ half_open: "half-open", forced_open: "forced open", metrics_only: "metrics-only" })[state] || state;
           const rows = () => document.querySelectorAll("#circuits tr.circuit");
-          const circuitURL = (name) => `/circuits/${encodeURIComponent(name)}`;
+          const linkOf = (row) => row.querySelector("td.name a").getAttribute("href");
+          const ownerOf = (url) => [...rows()].find((row) => linkOf(row) === url);
+
+          async function get(url, accept) {
+            const response = await fetch(url, {
+              cache: "no-store", headers: { Accept: accept }, signal: AbortSignal.timeout(answerMilliseconds),
+            });
+            if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+            return response;
+          }
+
+          function showUpdated() {
+            updated.className = "";
+            updated.textContent = `Updated ${lastUpdate.toLocaleTimeString()}, every ${refreshSeconds} s`;
+          }
+
+          function showStale(why) {
+            updated.className = "stale";
+            updated.textContent = `Not updated since ${lastUpdate.toLocaleTimeString()}: ${why}`;
+          }
 
           function applyFilter() {
             const query = filter.value.trim().toLowerCase();
@@ -36,7 +61,7 @@ extension StatusPage {
             for (const row of rows()) {
               const match = query === "" || row.dataset.name.toLowerCase().includes(query);
               row.hidden = !match;
-              const detail = details.get(row.dataset.name);
+              const detail = details.get(linkOf(row));
               if (detail && detail.row) detail.row.hidden = !match;
               if (match) shown += 1;
             }
@@ -64,11 +89,32 @@ extension StatusPage {
             ];
           }
 
-          function renderDetail(name, circuit, message) {
+          function transitionsTable(transitions) {
+            const table = element("table", undefined, "transitions");
+            const head = element("tr");
+            for (const title of ["Time", "From", "To", "Reason"]) head.append(element("th", title));
+            table.append(head);
+            for (const t of transitions) {
+              const row = element("tr");
+              row.append(element("td", time(t.time)), element("td", label(t.from)), element("td", label(t.to)), element("td", t.reason));
+              table.append(row);
+            }
+            if (transitions.length === 0) {
+              const row = element("tr");
+              const empty = element("td", "No transitions since the circuit was created.");
+              empty.colSpan = 4;
+              row.append(empty);
+              table.append(row);
+            }
+            return table;
+          }
+
+          function renderDetail(url, detail) {
             const cell = element("td");
             cell.colSpan = document.querySelectorAll("#circuits thead th").length;
+            const circuit = detail.circuit;
             if (circuit === null) {
-              cell.append(element("p", message || "Loading…"));
+              cell.append(element("p", detail.message || "Loading…"));
             } else {
               cell.append(element("h2", `${circuit.name}: ${label(circuit.state)}, ${circuit.consecutiveFailures} consecutive failures`));
               const list = element("dl");
@@ -76,91 +122,109 @@ extension StatusPage {
                 list.append(element("dt", term), element("dd", value));
               }
               cell.append(list);
-              const transitions = element("table", undefined, "transitions");
-              const head = element("tr");
-              for (const title of ["Time", "From", "To", "Reason"]) head.append(element("th", title));
-              transitions.append(head);
-              for (const t of circuit.recentTransitions) {
-                const row = element("tr");
-                row.append(element("td", time(t.time)), element("td", label(t.from)), element("td", label(t.to)), element("td", t.reason));
-                transitions.append(row);
-              }
-              if (circuit.recentTransitions.length === 0) {
-                const row = element("tr");
-                const empty = element("td", "No transitions since the circuit was created.");
-                empty.colSpan = 4;
-                row.append(empty);
-                transitions.append(row);
-              }
-              cell.append(element("h3", `Last ${circuit.recentTransitions.length} transitions, newest first`), transitions);
+              cell.append(element("h3", `Last ${circuit.recentTransitions.length} transitions, newest first`));
+              cell.append(transitionsTable(circuit.recentTransitions));
+              const footer = element("p", undefined, "controls");
               if (control) {
-                const actions = element("p", undefined, "controls");
                 for (const [action, title] of [["reset", "Reset"], ["force-open", "Force open"], ["disable", "Disable"], ["metrics-only", "Metrics only"]]) {
                   const button = element("button", title);
                   button.type = "button";
                   button.dataset.action = action;
-                  button.addEventListener("click", () => act(name, action));
-                  actions.append(button);
+                  button.disabled = detail.busy;
+                  button.addEventListener("click", () => act(url, action));
+                  footer.append(button);
                 }
-                if (message) actions.append(element("span", message, "message"));
-                cell.append(actions);
               }
+              if (detail.message) footer.append(element("span", detail.message, "message"));
+              cell.append(footer);
             }
             const row = element("tr", undefined, "detail");
-            row.dataset.name = name;
             row.append(cell);
             return row;
           }
 
-          function placeDetail(name) {
-            const detail = details.get(name);
-            const owner = [...rows()].find((row) => row.dataset.name === name);
+          function placeDetail(url) {
+            const detail = details.get(url);
+            const owner = ownerOf(url);
             if (!owner) {
               if (detail.row) detail.row.remove();
-              details.delete(name);
+              details.delete(url);
               return;
             }
-            const row = renderDetail(name, detail.circuit, detail.message);
+            const row = renderDetail(url, detail);
+            row.dataset.name = owner.dataset.name;
+            row.hidden = owner.hidden;
             if (detail.row && detail.row.isConnected) detail.row.replaceWith(row); else owner.after(row);
             detail.row = row;
           }
 
-          // Each request for a detail is numbered; an answer to an older one (a load overtaken
-          // by a change) is dropped, so the detail never goes back in time.
-          async function loadDetail(name) {
-            const detail = details.get(name);
-            if (!detail) return;
-            const request = ++detail.requests;
-            let circuit = null;
-            let message = null;
-            try {
-              const response = await fetch(circuitURL(name), { cache: "no-store", headers: { Accept: "application/json" } });
-              if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
-              circuit = await response.json();
-            } catch (error) {
-              message = `Could not load the circuit: ${error.message}`;
+          // After the rows were swapped: the same detail row, focus and all, below its circuit's
+          // new row; gone with the circuit.
+          function reattach(url) {
+            const detail = details.get(url);
+            const owner = ownerOf(url);
+            if (!owner || !detail.row) {
+              placeDetail(url);
+              return;
             }
-            if (details.get(name) !== detail || request !== detail.requests) return;
-            if (circuit) detail.circuit = circuit; else detail.message = message;
-            placeDetail(name);
+            owner.after(detail.row);
+            detail.row.hidden = owner.hidden;
           }
 
-          async function act(name, action) {
-            const detail = details.get(name);
+          // Each request for a detail is numbered; an answer to an older one (a load overtaken
+          // by a change) is dropped, so the detail never goes back in time. An answer equal to
+          // what is shown changes nothing, so a button being clicked is not replaced under it.
+          async function loadDetail(url) {
+            const detail = details.get(url);
+            if (!detail) return;
             const request = ++detail.requests;
+            let text = null;
+            let failure = null;
             try {
-              const response = await fetch(circuitURL(name), {
-                method: "POST", cache: "no-store",
+              text = await (await get(url, "application/json")).text();
+            } catch (error) {
+              failure = `Could not load the circuit: ${error.message}`;
+            }
+            if (details.get(url) !== detail || request !== detail.requests) return;
+            if (text !== null) {
+              if (detail.loadFailed) detail.message = null;
+              detail.loadFailed = false;
+              if (text === detail.json && detail.row && detail.row.isConnected) return;
+              detail.json = text;
+              detail.circuit = JSON.parse(text);
+            } else {
+              detail.message = failure;
+              detail.loadFailed = true;
+            }
+            placeDetail(url);
+          }
+
+          async function act(url, action) {
+            const detail = details.get(url);
+            if (!detail || detail.busy) return;
+            const request = ++detail.requests;
+            detail.busy = true;
+            detail.message = `${action}…`;
+            placeDetail(url);
+            try {
+              const response = await fetch(url, {
+                method: "POST", cache: "no-store", signal: AbortSignal.timeout(answerMilliseconds),
                 headers: { "Content-Type": "application/json", Accept: "application/json" },
                 body: JSON.stringify({ action }),
               });
               if (!response.ok) throw new Error(`${response.status} ${(await response.text()).trim()}`);
-              const circuit = await response.json();
-              if (request === detail.requests) detail.circuit = circuit;
+              const text = await response.text();
+              if (request === detail.requests) {
+                detail.json = text;
+                detail.circuit = JSON.parse(text);
+              }
               detail.message = `Done: ${action}.`;
             } catch (error) {
               detail.message = `Not done: ${error.message}`;
             }
+            detail.busy = false;
+            detail.loadFailed = false;
+            if (details.get(url) === detail) placeDetail(url);
             await refresh();
           }
 
@@ -168,16 +232,16 @@ extension StatusPage {
             const link = event.target.closest("#circuits tr.circuit td.name a");
             if (!link || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
             event.preventDefault();
-            const name = link.closest("tr").dataset.name;
-            const open = details.get(name);
+            const url = link.getAttribute("href");
+            const open = details.get(url);
             if (open) {
               if (open.row) open.row.remove();
-              details.delete(name);
+              details.delete(url);
               return;
             }
-            details.set(name, { circuit: null, message: null, row: null, requests: 0 });
-            placeDetail(name);
-            loadDetail(name);
+            details.set(url, { circuit: null, json: null, message: null, loadFailed: false, busy: false, row: null, requests: 0 });
+            placeDetail(url);
+            loadDetail(url);
           });
 
           filter.value = params.get("q") || "";
@@ -189,32 +253,35 @@ extension StatusPage {
           });
 
           async function refresh() {
+            if (refreshing) {
+              showStale("the server has not answered yet");
+              return;
+            }
+            refreshing = true;
             try {
-              const response = await fetch(location.pathname, { cache: "no-store", headers: { Accept: "text/html" } });
-              if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+              const response = await get(location.pathname, "text/html");
               const page = new DOMParser().parseFromString(await response.text(), "text/html");
               for (const id of ["summary", "circuits"]) {
                 const fresh = page.getElementById(id);
                 const current = document.getElementById(id);
                 if (fresh && current) current.replaceWith(document.adoptNode(fresh));
               }
-              for (const name of [...details.keys()]) {
-                details.get(name).row = null;
-                placeDetail(name);
-                loadDetail(name);
-              }
               applyFilter();
+              for (const url of [...details.keys()]) {
+                reattach(url);
+                loadDetail(url);
+              }
               lastUpdate = new Date();
-              updated.className = "";
-              updated.textContent = `Updated ${lastUpdate.toLocaleTimeString()}, every ${refreshSeconds} s`;
+              showUpdated();
             } catch (error) {
-              updated.className = "stale";
-              updated.textContent = `Not updated since ${lastUpdate.toLocaleTimeString()}: ${error.message}`;
+              showStale(error.name === "TimeoutError" ? "the server did not answer" : error.message);
+            } finally {
+              refreshing = false;
             }
           }
 
           applyFilter();
-          updated.textContent = `Updated ${lastUpdate.toLocaleTimeString()}, every ${refreshSeconds} s`;
+          showUpdated();
           setInterval(() => { if (!document.hidden) refresh(); }, refreshSeconds * 1000);
         })();
 

@@ -104,7 +104,7 @@ import Testing
 
         #expect(response.status == 200)
         let line = try #require(records.lines.withLock { $0.first { $0.message == "circuit state set over HTTP" } })
-        #expect(line.level == .notice)
+        #expect(line.level == .info)
         #expect(line.metadata["circuit"] == "payments")
         #expect(line.metadata["action"] == "force-open")
         #expect(line.metadata["user"] == "alice")
@@ -123,6 +123,19 @@ import Testing
             #expect(response.status == 200)
             #expect(try object(response)["state"] as? String == state.description)
             #expect(registry.existingBreaker(named: "search")?.state == state)
+        }
+    }
+
+    @Test func repeatingAnActionChangesNothingMore() async throws {
+        let (registry, collector) = try Self.openPayments()
+        try await withControlServer(registry: registry, collector: collector) { port in
+            for _ in 0..<2 {
+                #expect(try await post("payments", #"{"action":"force-open"}"#, port: port).status == 200)
+            }
+            let circuit = try object(try await request("/circuits/payments", port: port, headers: [Self.authorization]))
+            let reasons = (circuit["recentTransitions"] as? [[String: Any]])?.compactMap { $0["reason"] as? String }
+            #expect(reasons?.filter { $0.contains("force-open") }.count == 1)
+            #expect(try await transitions(of: "payments", to: "forced_open", port: port) == 1)
         }
     }
 
@@ -199,6 +212,13 @@ import Testing
             ])
             #expect(sameOrigin.status == 200)
             #expect(registry.existingBreaker(named: "payments")?.state == .closed)
+
+            // Behind a reverse proxy that rewrote Host, the browser's own Sec-Fetch-Site decides.
+            let proxied = try await post("payments", #"{"action":"force-open"}"#, port: port, headers: [
+                Self.authorization, Self.json, ("Origin", "https://breakwater.example.com"), ("Sec-Fetch-Site", "same-origin"),
+            ])
+            #expect(proxied.status == 200)
+            #expect(registry.existingBreaker(named: "payments")?.state == .forcedOpen)
         }
     }
 
