@@ -29,6 +29,12 @@ struct BreakwaterDemo: AsyncParsableCommand {
     @Flag(help: "Let POST /circuits/{name} reset, force open, disable or set a circuit to metrics-only, as --metrics-user; the status page then offers these controls.")
     var manualControl = false
 
+    @Option(name: .customLong("operator"), help: "With --manual-control, only this operator may change circuits (the --metrics-user may then only read); the password comes from --operator-password-file.")
+    var operatorUser: String?
+
+    @Option(help: "A file holding the operator's password.")
+    var operatorPasswordFile: String?
+
     @Option(name: .customLong("circuit"), help: "Another circuit by this name, called like the synthetic ones; repeat it for more.")
     var extraCircuits: [String] = []
 
@@ -53,6 +59,9 @@ struct BreakwaterDemo: AsyncParsableCommand {
         }
         guard !manualControl || metricsUser != nil else {
             throw ValidationError("--manual-control needs --metrics-user and --metrics-password-file: every change is made in a user's name")
+        }
+        guard (operatorUser == nil) == (operatorPasswordFile == nil), operatorUser == nil || manualControl else {
+            throw ValidationError("--operator and --operator-password-file go together, with --manual-control")
         }
         guard (0...100_000).contains(circuits) else { throw ValidationError("--circuits must be from 0 to 100000") }
         guard outageCycles >= 0 else { throw ValidationError("--outage-cycles must be 0 or more") }
@@ -81,9 +90,10 @@ struct BreakwaterDemo: AsyncParsableCommand {
                 host: host,
                 port: port,
                 basicAuthentication: try metricsUser.map { try BasicAuthentication(username: $0, passwordFile: metricsPasswordFile ?? "") },
-                manualControl: manualControl
+                manualControl: manualControl,
+                operators: try operatorUser.map { [try BasicAuthentication(username: $0, passwordFile: operatorPasswordFile ?? "")] } ?? []
             ),
-            logger: quiet
+            logger: manualControl ? Logger(label: "breakwater.http") : quiet
         )
         let address = try await server.start()
         let shown = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : address.ipAddress.map { $0.contains(":") ? "[\($0)]" : $0 } ?? host

@@ -50,6 +50,17 @@ public struct BasicAuthentication: Sendable {
         #"Basic realm="\#(realm)", charset="UTF-8""#
     }
 
+    /// The username of the first of `accounts` whose credentials an `Authorization` header value
+    /// carries, or `nil`. Every account is compared, whichever matches, so the time taken does
+    /// not tell which did.
+    static func user(among accounts: [BasicAuthentication], authorizing authorization: String?) -> String? {
+        var user: String?
+        for account in accounts where account.authorizes(authorization) && user == nil {
+            user = account.username
+        }
+        return user
+    }
+
     /// Whether an `Authorization` header value, or its absence, carries these credentials.
     ///
     /// The scheme is matched without regard to case and whitespace around the value is ignored.

@@ -32,6 +32,17 @@ extension MetricsServerConfiguration {
                 allowed: "true only with basicAuthentication, so that every change has a user"
             )
         }
+        let usernames = operators.map(\.username)
+        if !operators.isEmpty, !manualControl {
+            throw .invalidConfiguration(
+                field: "operators", value: "\(usernames)", allowed: "empty unless manualControl is true")
+        }
+        let everyUsername = usernames + [basicAuthentication?.username].compactMap { $0 }
+        if Set(everyUsername).count != everyUsername.count {
+            throw .invalidConfiguration(
+                field: "operators", value: "\(usernames)",
+                allowed: "usernames different from each other and from basicAuthentication's")
+        }
     }
 
     private func check(_ field: String, _ value: Int, in range: ClosedRange<Int>) throws(MetricsServerError) {

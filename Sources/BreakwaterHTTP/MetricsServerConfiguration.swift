@@ -49,10 +49,16 @@ public struct MetricsServerConfiguration: Sendable {
     /// `disable`, `metrics-only`), and the status page offers those controls. Default `false`:
     /// a request to change a circuit gets `405 Method Not Allowed`.
     ///
-    /// It requires ``basicAuthentication``: every change is made in its user's name, recorded as
-    /// the manual transition's reason and logged. Requests from other sites are refused (see the
-    /// README's "Manual control").
+    /// It requires ``basicAuthentication``: every change is made in the name of the user who
+    /// sent it, recorded as the manual transition's reason and logged. Requests from other sites
+    /// are refused (see the README's "Manual control").
     public var manualControl: Bool
+    /// The people who may change circuits with ``manualControl``, each with a password of their
+    /// own; they may read everything too. Empty (the default): the ``basicAuthentication`` user
+    /// may change circuits. Otherwise that user may only read, so that Prometheus's credentials
+    /// cannot change a circuit, and each change names the operator who made it. Usernames must
+    /// differ from each other and from the ``basicAuthentication`` user's.
+    public var operators: [BasicAuthentication]
 
     /// A configuration; every parameter has the default described on its property.
     public init(
@@ -68,7 +74,8 @@ public struct MetricsServerConfiguration: Sendable {
         writeTimeout: Duration = .seconds(30),
         compressionLevel: Int = 1,
         basicAuthentication: BasicAuthentication? = nil,
-        manualControl: Bool = false
+        manualControl: Bool = false,
+        operators: [BasicAuthentication] = []
     ) {
         self.host = host
         self.port = port
@@ -83,5 +90,6 @@ public struct MetricsServerConfiguration: Sendable {
         self.compressionLevel = compressionLevel
         self.basicAuthentication = basicAuthentication
         self.manualControl = manualControl
+        self.operators = operators
     }
 }

@@ -12,6 +12,8 @@ final class Responder: Sendable {
     private let configuration: MetricsServerConfiguration
     private let registry: CircuitBreakerRegistry?
     private let logger: Logger
+    /// Everyone who may read: the configured user and the operators.
+    private let accounts: [BasicAuthentication]
     let endpoint: MetricsEndpoint
 
     /// The prefix of a circuit's path, `/circuits/{name}`.
@@ -22,6 +24,7 @@ final class Responder: Sendable {
         self.registry = registry
         self.endpoint = endpoint
         self.logger = logger
+        accounts = (configuration.basicAuthentication.map { [$0] } ?? []) + configuration.operators
     }
 
     /// The response to `request`, and the body it sends if it was rendered.
@@ -46,10 +49,12 @@ final class Responder: Sendable {
         _ request: Request, path: Substring, isMetricsPath: Bool, reusing previous: RenderedBody?
     ) async -> (Response, RenderedBody?) {
         let head = request.head
-        if let credentials = configuration.basicAuthentication,
-            !credentials.authorizes(head.headers.first(name: "authorization"))
-        {
-            return (.plain(.unauthorized, for: head, extraHeaders: [("WWW-Authenticate", credentials.challenge)]), nil)
+        var user: String?
+        if let credentials = configuration.basicAuthentication {
+            user = BasicAuthentication.user(among: accounts, authorizing: head.headers.first(name: "authorization"))
+            if user == nil {
+                return (.plain(.unauthorized, for: head, extraHeaders: [("WWW-Authenticate", credentials.challenge)]), nil)
+            }
         }
         // nil for the exposition, whose format the endpoint negotiates.
         let document: BodyKey.Content?
@@ -58,7 +63,7 @@ final class Responder: Sendable {
         case "/": document = .statusPage
         case "/circuits": document = .circuitsDocument
         case _ where path.hasPrefix(Self.circuitPathPrefix):
-            return (circuit(request, segment: path.dropFirst(Self.circuitPathPrefix.count)), nil)
+            return (circuit(request, segment: path.dropFirst(Self.circuitPathPrefix.count), user: user), nil)
         default: return (.plain(.notFound, for: head), nil)
         }
         guard head.method == .GET || head.method == .HEAD else {
@@ -82,8 +87,8 @@ final class Responder: Sendable {
     // MARK: One circuit
 
     /// `GET`/`HEAD /circuits/{name}`: the circuit as JSON; `POST`: a change of its state, when
-    /// manual control is on.
-    private func circuit(_ request: Request, segment: Substring) -> Response {
+    /// manual control is on, by `user`, who authenticated.
+    private func circuit(_ request: Request, segment: Substring, user: String?) -> Response {
         let head = request.head
         let allowed = configuration.manualControl ? "GET, HEAD, POST" : "GET, HEAD"
         guard head.method == .GET || head.method == .HEAD || (head.method == .POST && configuration.manualControl) else {
@@ -94,6 +99,10 @@ final class Responder: Sendable {
         }
         var action: CircuitAction?
         if head.method == .POST {
+            guard let user, configuration.operators.isEmpty || configuration.operators.contains(where: { $0.username == user }) else {
+                let who = user.map { CircuitsDocument.quoted($0) } ?? "nobody"
+                return .text(.forbidden, "\(who) may read circuits but not change them; the operators may", for: head)
+            }
             switch requestedAction(request) {
             case .success(let requested): action = requested
             case .failure(let refusal): return .refusing(head, because: refusal, keepAlive: true)
@@ -102,8 +111,8 @@ final class Responder: Sendable {
         guard let breaker = registry?.existingBreaker(named: name) else {
             return .text(.notFound, "there is no circuit named \(CircuitsDocument.quoted(name))", for: head)
         }
-        if let action {
-            change(breaker, by: action, from: request)
+        if let action, let user {
+            change(breaker, by: action, as: user, from: request)
         }
         let status = CircuitStatus(breaker)
         let answer = MetricsResponse(
@@ -129,12 +138,10 @@ final class Responder: Sendable {
             .mapError { Refusal(status: .badRequest, reason: $0.description) }
     }
 
-    /// Applies `action` in the name of the configured user, and logs it; an action that finds the
-    /// circuit in its state already (other than a reset, which always empties the window) changes
-    /// nothing and is logged as such.
-    private func change(_ breaker: CircuitBreaker, by action: CircuitAction, from request: Request) {
-        // Manual control is configured only with basic authentication.
-        let user = configuration.basicAuthentication?.username ?? "unknown"
+    /// Applies `action` in `user`'s name, and logs it; an action that finds the circuit in its
+    /// state already (other than a reset, which always empties the window) changes nothing and is
+    /// logged as such.
+    private func change(_ breaker: CircuitBreaker, by action: CircuitAction, as user: String, from request: Request) {
         let before = breaker.state
         action.apply(to: breaker, by: user)
         let after = breaker.state

@@ -139,6 +139,31 @@ import Testing
         }
     }
 
+    @Test func withOperatorsOnlyTheyMayChangeCircuitsAndEachChangeNamesWhoMadeIt() async throws {
+        let (registry, collector) = try Self.openPayments()
+        let bob = ("Authorization", "Basic " + Data("bob:b0b-secret".utf8).base64EncodedString())
+        try await withServer(collector: collector, registry: registry, configure: {
+            $0.basicAuthentication = try? BasicAuthentication(username: Self.user, password: "s3cret")
+            $0.manualControl = true
+            $0.operators = [try! BasicAuthentication(username: "bob", password: "b0b-secret")]
+        }) { _, port in
+            let byScraper = try await post("payments", #"{"action":"reset"}"#, port: port)
+            #expect(byScraper.status == 403)
+            #expect(byScraper.text.contains(#""alice" may read circuits but not change them"#))
+            #expect(registry.existingBreaker(named: "payments")?.state == .open)
+
+            let byOperator = try await post("payments", #"{"action":"reset"}"#, port: port, headers: [bob, Self.json])
+            #expect(byOperator.status == 200)
+            let latest = (try object(byOperator)["recentTransitions"] as? [[String: Any]])?.first
+            #expect(latest?["reason"] as? String == "set by hand: reset by bob over HTTP")
+
+            #expect(try await request("/metrics", port: port, headers: [bob]).status == 200)
+            #expect(try await request("/", port: port, headers: [Self.authorization]).status == 200)
+            let wrong = ("Authorization", "Basic " + Data("bob:s3cret".utf8).base64EncodedString())
+            #expect(try await request("/metrics", port: port, headers: [wrong]).status == 401)
+        }
+    }
+
     @Test func withoutCredentialsAChangeIsUnauthorized() async throws {
         let (registry, _) = try Self.openPayments()
         try await withControlServer(registry: registry) { port in

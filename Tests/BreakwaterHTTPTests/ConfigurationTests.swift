@@ -33,6 +33,12 @@ import Testing
         ("metricsPath", { $0.metricsPath = "/circuits" }),
         ("metricsPath", { $0.metricsPath = "/circuits/metrics" }),
         ("manualControl", { $0.manualControl = true }),
+        ("operators", { $0.operators = [try! BasicAuthentication(username: "bob", password: "x")] }),
+        ("operators", {
+            $0.basicAuthentication = try! BasicAuthentication(username: "bob", password: "x")
+            $0.manualControl = true
+            $0.operators = [try! BasicAuthentication(username: "bob", password: "y")]
+        }),
         ("metricsPath", { $0.metricsPath = "/metrics?x" }),
         ("metricsPath", { $0.metricsPath = "/met rics" }),
         ("metricsPath", { $0.metricsPath = "/métriques" }),
