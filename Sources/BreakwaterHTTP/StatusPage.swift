@@ -10,6 +10,13 @@ import Breakwater
 /// the server allows them) from `GET /circuits/{name}`. Nothing is loaded from elsewhere, so it
 /// works air-gapped.
 enum StatusPage {
+    /// The content security policy's source for ``script``: its SHA-256 in base64. A test
+    /// recomputes it, so a change to the script that leaves it stale fails there, not in a
+    /// browser that refuses to run the script.
+    static let scriptHash = "sha256-ZDrKUV94EKSYSKuKe8ujytQmoJS8GGncaGSAL0flWZw="
+    /// The same for ``style``.
+    static let styleHash = "sha256-qZiBx2MVVHeZ/9WwrUyleg14+ulx8GkxIf3qux4rEbE="
+
     /// The columns of the circuits table.
     static let columns = ["Circuit", "State", "Failure rate", "Slow-call rate", "Calls in window", "Time in state", "Last transition"]
 
@@ -24,8 +31,7 @@ enum StatusPage {
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>Breakwater circuits</title>
             <link rel="icon" href="data:,">
-            <style>
-            \(style)</style>
+            <style>\(style)</style>
             </head>
             <body data-control="\(manualControl ? "enabled" : "disabled")">
             <header>
@@ -48,7 +54,7 @@ enum StatusPage {
             }
             html += "</tbody>\n</table>\n"
         }
-        html += "<script>\n\(script)</script>\n</body>\n</html>\n"
+        html += "<script>\(script)</script>\n</body>\n</html>\n"
         return html
     }
 

@@ -1,4 +1,6 @@
 import Breakwater
+import BreakwaterTestSupport
+import Foundation
 import Testing
 
 @testable import BreakwaterHTTP
@@ -71,6 +73,20 @@ import Testing
     @Test func theControlsAreOfferedOnlyWhenEnabled() {
         #expect(StatusPage.html([], metricsPath: "/metrics").contains("<body data-control=\"disabled\">"))
         #expect(StatusPage.html([], metricsPath: "/metrics", manualControl: true).contains("<body data-control=\"enabled\">"))
+    }
+
+    @Test(arguments: [(StatusPage.script, StatusPage.scriptHash), (StatusPage.style, StatusPage.styleHash)])
+    func thePolicysHashesAreThoseOfTheInlineScriptAndStyle(_ text: String, _ source: String) throws {
+        let run = try runExternalTool(
+            URL(fileURLWithPath: "/usr/bin/python3"),
+            arguments: ["-c", "import base64, hashlib, sys; print(base64.b64encode(hashlib.sha256(sys.stdin.buffer.read()).digest()).decode())"],
+            input: Array(text.utf8), mergeOutput: true)
+        let digest = String(decoding: run.standardOutput, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+
+        #expect(source == "sha256-" + digest)
+        #expect(BodyKey.Content.statusPagePolicy.contains("'\(source)'"))
+        let page = StatusPage.html([.sample()], metricsPath: "/metrics")
+        #expect(page.contains(">\(text)</"))
     }
 
     @Test func thePageLoadsNothingFromElsewhere() {
