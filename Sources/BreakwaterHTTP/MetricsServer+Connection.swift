@@ -75,9 +75,18 @@ extension MetricsServer {
                 // The body of the last response, kept only while requests wait behind it: a
                 // pipelined request that arrived before its render began is answered with it.
                 var previous: RenderedBody?
-                for try await request in inbound {
+                // When this connection last asked for a change: a request after it reads it, so
+                // it counts as arriving then, and no body rendered before answers it.
+                var changedAt: NIODeadline?
+                for try await var request in inbound {
                     pending.take()
+                    if let changedAt {
+                        request.arrival = max(request.arrival, changedAt)
+                    }
                     let (response, body) = await responder.respond(to: request, reusing: previous)
+                    if request.head.method == .POST {
+                        changedAt = .now()
+                    }
                     try await outbound.write(response)
                     previous = pending.isEmpty ? nil : body ?? previous
                 }

@@ -164,6 +164,26 @@ import Testing
         }
     }
 
+    @Test func aRequestPipelinedAfterAChangeReadsIt() async throws {
+        let (registry, _) = try Self.openPayments()
+        try await withControlServer(registry: registry) { port in
+            let body = #"{"action":"force-open"}"#
+            let auth = "Authorization: \(Self.authorization.1)\r\n"
+            let responses = try await offloaded {
+                let connection = try RawConnection(port: port)
+                try connection.send(
+                    "GET /circuits HTTP/1.1\r\nHost: x\r\n\(auth)\r\n"
+                        + "POST /circuits/search HTTP/1.1\r\nHost: x\r\n\(auth)Content-Type: application/json\r\n"
+                        + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+                        + "GET /circuits HTTP/1.1\r\nHost: x\r\n\(auth)Connection: close\r\n\r\n")
+                return [try connection.readResponse(), try connection.readResponse(), try connection.readResponse()]
+            }
+            #expect(responses.map(\.status) == [200, 200, 200])
+            #expect(responses[0].text.contains(#""name":"search","state":"closed""#))
+            #expect(responses[2].text.contains(#""name":"search","state":"forced_open""#))
+        }
+    }
+
     @Test func withoutCredentialsAChangeIsUnauthorized() async throws {
         let (registry, _) = try Self.openPayments()
         try await withControlServer(registry: registry) { port in
