@@ -30,6 +30,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Breakwater", package: "Breakwater"),
                 .product(name: "BreakwaterMetrics", package: "Breakwater"),
+                .product(name: "BreakwaterSwiftMetrics", package: "Breakwater"),
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

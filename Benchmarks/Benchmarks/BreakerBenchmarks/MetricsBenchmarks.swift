@@ -62,6 +62,16 @@ private func registerBoundBreakerBenchmarks() {
         try Breakers.withMetrics(HeldSeries.circuit)
     }
 
+    // The same call with the breaker metrics recorded through swift-metrics instead: counters and
+    // a timer per call, and the snapshot gauges refreshed at most once a second.
+    Benchmark("Metrics: run succeeds, swift-metrics binding to swift-prometheus (registry, SystemClock)") { benchmark, breaker in
+        for iteration in benchmark.scaledIterations {
+            blackHole(try breaker.run { trivialOperation(iteration) })
+        }
+    } setup: {
+        try Breakers.withSwiftMetrics(HeldSeries.circuit)
+    }
+
     // A breaker per tenant: made, called once and removed, its ~79 series bound and unbound in a
     // collector that holds 1,000 other breakers' series.
     Benchmark("Metrics: a breaker made, called and removed, metrics bound beside 1,000 others") {

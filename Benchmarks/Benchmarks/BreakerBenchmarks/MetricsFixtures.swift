@@ -3,6 +3,7 @@
 // so that rendering one and emitting the other write the same series.
 import Breakwater
 import BreakwaterMetrics
+import BreakwaterSwiftMetrics
 import Prometheus
 
 /// The label values of the series the single-series benchmarks update, in both libraries.
@@ -50,6 +51,14 @@ extension Breakers {
         let registry = try CircuitBreakerRegistry(logger: quietLogger)
         // The breaker's observer list keeps the binding's series, and with them the collector, alive.
         try MetricsCollector(processMetrics: false).recordMetrics(of: registry)
+        return try registry.breaker(named: name)
+    }
+
+    /// A closed breaker of a registry with the default configuration, whose metrics go through
+    /// swift-metrics to swift-prometheus: the swift-metrics binding is its only observer.
+    static func withSwiftMetrics(_ name: String) throws -> CircuitBreaker {
+        let registry = try CircuitBreakerRegistry(logger: quietLogger)
+        _ = try registry.recordMetrics(through: PrometheusMetricsFactory(registry: PrometheusCollectorRegistry()))
         return try registry.breaker(named: name)
     }
 
