@@ -8,6 +8,9 @@ let package = Package(
         .library(name: "Breakwater", targets: ["Breakwater"]),
         .library(name: "BreakwaterMetrics", targets: ["BreakwaterMetrics"]),
         .library(name: "BreakwaterHTTP", targets: ["BreakwaterHTTP"]),
+        // The listener over TLS, a product of its own so that a service without TLS never builds
+        // BoringSSL.
+        .library(name: "BreakwaterHTTPTLS", targets: ["BreakwaterHTTPTLS"]),
         // The breaker metrics contract through whatever swift-metrics backend the application
         // bootstrapped (swift-prometheus, swift-otel, ...): needs neither the collector nor NIO.
         .library(name: "BreakwaterSwiftMetrics", targets: ["BreakwaterSwiftMetrics"]),
@@ -22,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         // Only for BreakwaterSwiftMetricsTests: a package that depends on Breakwater does not fetch it.
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
@@ -71,6 +75,18 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "BreakwaterHTTPTLS",
+            dependencies: [
+                "Breakwater",
+                "BreakwaterHTTP",
+                "BreakwaterMetrics",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
@@ -143,6 +159,14 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "BreakwaterHTTPTLSTests",
+            dependencies: [
+                "BreakwaterHTTPTLS",
+                "BreakwaterTestSupport",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(

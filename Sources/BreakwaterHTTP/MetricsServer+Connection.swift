@@ -36,6 +36,7 @@ extension MetricsServer {
         let key = ObjectIdentifier(channel)
         let connections = self.connections
         let pipeline = channel.pipeline.syncOperations
+        try transport?.addHandlers(to: channel)
         try pipeline.addHandler(gate)
         try pipeline.addHandler(HTTPResponseEncoder(configuration: HTTPResponseEncoder.Configuration()))
         // The decoder holds at most a head and one read: past that it has stopped parsing (a

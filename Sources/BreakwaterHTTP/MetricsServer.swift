@@ -34,6 +34,8 @@ public final class MetricsServer: Service, Sendable {
     let responder: Responder
     let connections: ConnectionTable
     let logger: Logger
+    /// Handlers a transport adds in front of HTTP on each accepted connection, such as TLS's.
+    let transport: ConnectionTransport?
     private let eventLoopGroup: any EventLoopGroup
     /// Where bodies are rendered and compressed: threads of the server's own, so that a large
     /// exposition never holds up the application's async work.
@@ -52,13 +54,29 @@ public final class MetricsServer: Service, Sendable {
     /// The server registers its own metrics in `collector` (`breakwater_scrape_*`).
     /// - Throws: ``MetricsServerError`` when a configuration field is out of range or the
     ///   collector holds a conflicting family under one of those names.
-    public init(
+    public convenience init(
         collector: MetricsCollector,
         registry: CircuitBreakerRegistry? = nil,
         configuration: MetricsServerConfiguration = MetricsServerConfiguration(),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "breakwater.http")
     ) throws(MetricsServerError) {
+        try self.init(
+            collector: collector, registry: registry, configuration: configuration, transport: nil,
+            eventLoopGroup: eventLoopGroup, logger: logger)
+    }
+
+    /// A server whose connections pass through `transport` before HTTP; for the products that
+    /// add one (TLS).
+    package init(
+        collector: MetricsCollector,
+        registry: CircuitBreakerRegistry?,
+        configuration: MetricsServerConfiguration,
+        transport: ConnectionTransport?,
+        eventLoopGroup: any EventLoopGroup,
+        logger: Logger
+    ) throws(MetricsServerError) {
+        self.transport = transport
         self.configuration = configuration
         renderingThreads = NIOThreadPool(numberOfThreads: Self.renderingThreadCount)
         let endpoint = try MetricsEndpoint(

@@ -1,0 +1,40 @@
+import Breakwater
+import BreakwaterHTTP
+import BreakwaterMetrics
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+
+extension MetricsServer {
+    /// A server like `MetricsServer(collector:registry:configuration:eventLoopGroup:logger:)` that
+    /// speaks HTTPS only, with `tls`.
+    ///
+    /// Every limit of the configuration holds for TLS connections too: a client that connects and
+    /// never completes its handshake is cut off after the read timeout, and counts as idle when
+    /// the connection limit needs its place.
+    /// - Throws: ``MetricsServerTLSError`` when a TLS file does not load;
+    ///   `MetricsServerError` as the server without TLS does.
+    public convenience init(
+        collector: MetricsCollector,
+        registry: CircuitBreakerRegistry? = nil,
+        configuration: MetricsServerConfiguration = MetricsServerConfiguration(),
+        tls: MetricsServerTLS,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "breakwater.http")
+    ) throws {
+        try self.init(
+            collector: collector, registry: registry, configuration: configuration,
+            transport: TLSTransport(contexts: try TLSContextSource(tls, logger: logger)),
+            eventLoopGroup: eventLoopGroup, logger: logger)
+    }
+}
+
+/// TLS in front of HTTP, with the context current when each connection is accepted.
+struct TLSTransport: ConnectionTransport {
+    let contexts: TLSContextSource
+
+    func addHandlers(to channel: any Channel) throws {
+        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: contexts.context()))
+    }
+}

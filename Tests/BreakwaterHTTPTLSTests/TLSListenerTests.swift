@@ -1,0 +1,190 @@
+import BreakwaterHTTP
+import BreakwaterHTTPTLS
+import BreakwaterMetrics
+import BreakwaterTestSupport
+import Foundation
+import Logging
+import Testing
+
+/// The listener over TLS, driven by curl and openssl over real TCP with certificates made for
+/// each test: HTTPS scrapes, mutual TLS, failures that leave the listener serving, and
+/// certificates replaced on disk.
+@Suite struct TLSListenerTests {
+    /// Starts a TLS server on 127.0.0.1 with `tls`, runs `body` with its port, and stops it.
+    func withTLSServer<Result: Sendable>(
+        _ tls: MetricsServerTLS, readTimeout: Duration = .seconds(10), _ body: (Int) async throws -> Result
+    ) async throws -> Result {
+        var logger = Logger(label: "breakwater.http.tls.test")
+        logger.logLevel = .critical
+        let server = try MetricsServer(
+            collector: MetricsCollector(processMetrics: false),
+            configuration: MetricsServerConfiguration(host: "127.0.0.1", port: 0, readTimeout: readTimeout),
+            tls: tls, logger: logger)
+        let port = try #require(try await server.start().port)
+        do {
+            let result = try await body(port)
+            await server.stop()
+            return result
+        } catch {
+            await server.stop()
+            throw error
+        }
+    }
+
+    /// The serial number of the certificate the server on `port` presents to a new connection.
+    func servedSerial(port: Int) async throws -> String {
+        try await offloaded {
+            let run = try runExternalTool(
+                URL(fileURLWithPath: "/bin/bash"),
+                arguments: ["-c", "openssl s_client -connect 127.0.0.1:\(port) -servername localhost </dev/null 2>/dev/null | openssl x509 -noout -serial"],
+                input: [], mergeOutput: true)
+            return String(decoding: run.standardOutput, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+    }
+
+    @Test func aClientTrustingTheAuthorityScrapesOverHTTPS() async throws {
+        let authority = try CertificateAuthority()
+        defer { authority.remove() }
+        let server = try authority.issue("server")
+        try await withTLSServer(MetricsServerTLS(certificateChainFile: server.certificate, privateKeyFile: server.key)) { port in
+            let scrape = try await curl(["--cacert", authority.certificateFile, "--compressed"], "https://127.0.0.1:\(port)/metrics")
+            #expect(scrape.status == 200, "\(scrape.output)")
+            #expect(scrape.output.contains("# TYPE breakwater_scrape_requests_total counter"))
+            let page = try await curl(["--cacert", authority.certificateFile], "https://localhost:\(port)/")
+            #expect(page.status == 200)
+        }
+    }
+
+    @Test func plainHTTPAndUntrustedClientsFailWhileTheListenerKeepsServing() async throws {
+        let authority = try CertificateAuthority()
+        defer { authority.remove() }
+        let server = try authority.issue("server")
+        try await withTLSServer(MetricsServerTLS(certificateChainFile: server.certificate, privateKeyFile: server.key)) { port in
+            let plain = try await curl([], "http://127.0.0.1:\(port)/metrics")
+            #expect(plain.status == 0)
+            let untrusting = try await curl([], "https://127.0.0.1:\(port)/metrics")
+            #expect(untrusting.status == 0)
+            #expect(untrusting.exitCode != 0)
+            let scrape = try await curl(["--cacert", authority.certificateFile], "https://127.0.0.1:\(port)/metrics")
+            #expect(scrape.status == 200)
+        }
+    }
+
+    @Test func aHandshakeThatNeverFinishesIsCutOffAtTheReadTimeout() async throws {
+        let authority = try CertificateAuthority()
+        defer { authority.remove() }
+        let server = try authority.issue("server")
+        let tls = MetricsServerTLS(certificateChainFile: server.certificate, privateKeyFile: server.key)
+        try await withTLSServer(tls, readTimeout: .seconds(1)) { port in
+            // The first bytes of a TLS record, and then nothing: the server must close, not wait.
+            let script = """
+                import socket, sys, time
+                s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+                s.sendall(bytes([0x16, 0x03, 0x01]))
+                s.settimeout(30)
+                start = time.monotonic()
+                while s.recv(4096):
+                    pass
+                print(round(time.monotonic() - start, 1))
+                """
+            let run = try await offloaded {
+                try runExternalTool(
+                    URL(fileURLWithPath: "/usr/bin/python3"), arguments: ["-c", script, String(port)], input: [], mergeOutput: true)
+            }
+            let output = String(decoding: run.standardOutput, as: UTF8.self)
+            let closedAfter = try #require(Double(output.trimmingCharacters(in: .whitespacesAndNewlines)), "\(output)")
+            #expect(closedAfter < 20, "the stalled handshake was closed after \(closedAfter) s")
+            let scrape = try await curl(["--cacert", authority.certificateFile], "https://127.0.0.1:\(port)/metrics")
+            #expect(scrape.status == 200)
+        }
+    }
+
+    @Test func withMutualTLSOnlyClientsWithACertificateFromTheAuthorityAreServed() async throws {
+        let authority = try CertificateAuthority()
+        defer { authority.remove() }
+        let stranger = try CertificateAuthority(name: "stranger", beside: authority)
+        let server = try authority.issue("server")
+        let client = try authority.issue("client", forClient: true)
+        let impostor = try stranger.issue("impostor", forClient: true)
+        let tls = MetricsServerTLS(
+            certificateChainFile: server.certificate, privateKeyFile: server.key,
+            clientAuthentication: .required(caFile: authority.certificateFile))
+        try await withTLSServer(tls) { port in
+            let url = "https://127.0.0.1:\(port)/metrics"
+            let trust = ["--cacert", authority.certificateFile]
+            let anonymous = try await curl(trust, url)
+            #expect(anonymous.status == 0, "\(anonymous.output)")
+            let wrong = try await curl(trust + ["--cert", impostor.certificate, "--key", impostor.key], url)
+            #expect(wrong.status == 0, "\(wrong.output)")
+            let right = try await curl(trust + ["--cert", client.certificate, "--key", client.key], url)
+            #expect(right.status == 200, "\(right.output)")
+        }
+    }
+
+    @Test func anOptionalClientCertificateIsVerifiedWhenGiven() async throws {
+        let authority = try CertificateAuthority()
+        defer { authority.remove() }
+        let stranger = try CertificateAuthority(name: "stranger", beside: authority)
+        let server = try authority.issue("server")
+        let impostor = try stranger.issue("impostor", forClient: true)
+        let tls = MetricsServerTLS(
+            certificateChainFile: server.certificate, privateKeyFile: server.key,
+            clientAuthentication: .verifyIfGiven(caFile: authority.certificateFile))
+        try await withTLSServer(tls) { port in
+            let url = "https://127.0.0.1:\(port)/metrics"
+            let trust = ["--cacert", authority.certificateFile]
+            let anonymous = try await curl(trust, url)
+            let wrong = try await curl(trust + ["--cert", impostor.certificate, "--key", impostor.key], url)
+            #expect(anonymous.status == 200)
+            #expect(wrong.status == 0)
+        }
+    }
+
+    @Test func aReplacedCertificateIsServedToTheNextConnectionAndAHalfWrittenOneIsNot() async throws {
+        let authority = try CertificateAuthority()
+        defer { authority.remove() }
+        let first = try authority.issue("server")
+        try await withTLSServer(MetricsServerTLS(certificateChainFile: first.certificate, privateKeyFile: first.key)) { port in
+            let firstSerial = try authority.serial(of: first.certificate)
+            let servedFirst = try await servedSerial(port: port)
+            #expect(servedFirst == firstSerial)
+
+            // A rotation: the new pair renamed over the old, as cert-manager's sidecars do.
+            let second = try authority.issue("second")
+            let secondSerial = try authority.serial(of: second.certificate)
+            #expect(secondSerial != firstSerial)
+            try FileManager.default.removeItem(atPath: first.key)
+            try FileManager.default.moveItem(atPath: second.key, toPath: first.key)
+            try FileManager.default.removeItem(atPath: first.certificate)
+            try FileManager.default.moveItem(atPath: second.certificate, toPath: first.certificate)
+            let servedSecond = try await servedSerial(port: port)
+            #expect(servedSecond == secondSerial)
+
+            // A certificate written before its key: the pair does not match, the last good one stays.
+            let third = try authority.issue("third")
+            try FileManager.default.removeItem(atPath: first.certificate)
+            try FileManager.default.moveItem(atPath: third.certificate, toPath: first.certificate)
+            let servedHalf = try await servedSerial(port: port)
+            let scrape = try await curl(["--cacert", authority.certificateFile], "https://127.0.0.1:\(port)/metrics")
+            #expect(servedHalf == secondSerial)
+            #expect(scrape.status == 200)
+
+            // The key arrives: the new pair is served.
+            try FileManager.default.removeItem(atPath: first.key)
+            try FileManager.default.moveItem(atPath: third.key, toPath: first.key)
+            let thirdSerial = try authority.serial(of: first.certificate)
+            let servedThird = try await servedSerial(port: port)
+            #expect(servedThird == thirdSerial)
+        }
+    }
+
+    @Test func aFileThatDoesNotLoadIsNamedWhenTheServerIsCreated() throws {
+        let error = #expect(throws: MetricsServerTLSError.self) {
+            try MetricsServer(
+                collector: MetricsCollector(processMetrics: false),
+                tls: MetricsServerTLS(certificateChainFile: "/nonexistent/tls.crt", privateKeyFile: "/nonexistent/tls.key"))
+        }
+        #expect(error?.file == "/nonexistent/tls.crt")
+        #expect(error.map { "\($0)" }?.contains("/nonexistent/tls.crt") == true)
+    }
+}
