@@ -35,6 +35,6 @@ struct TLSTransport: ConnectionTransport {
     let contexts: TLSContextSource
 
     func addHandlers(to channel: any Channel) throws {
-        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: contexts.context()))
+        try channel.pipeline.syncOperations.addHandlers(PlainHTTPRefusal(), NIOSSLServerHandler(context: contexts.context()))
     }
 }

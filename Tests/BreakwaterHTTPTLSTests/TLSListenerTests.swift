@@ -61,7 +61,8 @@ import Testing
         let server = try authority.issue("server")
         try await withTLSServer(MetricsServerTLS(certificateChainFile: server.certificate, privateKeyFile: server.key)) { port in
             let plain = try await curl([], "http://127.0.0.1:\(port)/metrics")
-            #expect(plain.status == 0)
+            #expect(plain.status == 400)
+            #expect(plain.output.contains("this port speaks HTTPS"))
             let untrusting = try await curl([], "https://127.0.0.1:\(port)/metrics")
             #expect(untrusting.status == 0)
             #expect(untrusting.exitCode != 0)
