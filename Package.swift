@@ -153,20 +153,13 @@ let package = Package(
             name: "BreakwaterHTTPTests",
             dependencies: [
                 "BreakwaterHTTP",
+                "BreakwaterHTTPTLS",
                 "BreakwaterTestSupport",
                 "CZlib",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
-        ),
-        .testTarget(
-            name: "BreakwaterHTTPTLSTests",
-            dependencies: [
-                "BreakwaterHTTPTLS",
-                "BreakwaterTestSupport",
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(

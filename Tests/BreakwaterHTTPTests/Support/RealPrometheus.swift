@@ -42,10 +42,11 @@ final class RealPrometheus: Sendable {
 
     // MARK: Starting and stopping
 
-    /// Starts Prometheus scraping `127.0.0.1:targetPort` as job `job`, and returns once its API
+    /// Starts Prometheus scraping `127.0.0.1:targetPort` as job `job`, with `scrapeSettings` (YAML
+    /// lines of the job, such as `scheme: https`, indented by four spaces), and returns once its API
     /// answers `/-/ready`. A web port taken between picking it and Prometheus binding it is
     /// retried with another.
-    static func start(scrapingPort targetPort: Int, job: String) async throws -> RealPrometheus {
+    static func start(scrapingPort targetPort: Int, job: String, scrapeSettings: String = "") async throws -> RealPrometheus {
         guard FileManager.default.isExecutableFile(atPath: executablePath) else {
             throw PrometheusHarnessError(description: """
                 \(executablePath) is missing: install Debian's `prometheus` package, \
@@ -54,7 +55,7 @@ final class RealPrometheus: Sendable {
         }
         var attempt = 1
         while true {
-            let prometheus = try await launch(scrapingPort: targetPort, job: job)
+            let prometheus = try await launch(scrapingPort: targetPort, job: job, scrapeSettings: scrapeSettings)
             do {
                 try await prometheus.waitUntilReady()
                 return prometheus
@@ -67,7 +68,7 @@ final class RealPrometheus: Sendable {
         }
     }
 
-    private static func launch(scrapingPort targetPort: Int, job: String) async throws -> RealPrometheus {
+    private static func launch(scrapingPort targetPort: Int, job: String, scrapeSettings: String) async throws -> RealPrometheus {
         let fileManager = FileManager.default
         let directory = fileManager.temporaryDirectory
             .appendingPathComponent("breakwater-prometheus-\(UUID().uuidString)")
@@ -82,6 +83,7 @@ final class RealPrometheus: Sendable {
                   evaluation_interval: 1s
                 scrape_configs:
                   - job_name: \(job)
+                \(scrapeSettings)
                     static_configs:
                       - targets: ['127.0.0.1:\(targetPort)']
 
@@ -314,14 +316,16 @@ final class RealPrometheus: Sendable {
     }
 }
 
-/// Runs `body` with a Prometheus that scrapes `127.0.0.1:targetPort` as job `job`, then stops
+/// Runs `body` with a Prometheus that scrapes `127.0.0.1:targetPort` as job `job` (with
+/// `scrapeSettings`, as ``RealPrometheus/start(scrapingPort:job:scrapeSettings:)`` takes them), then stops
 /// Prometheus and removes its directory, however `body` ends.
 func withPrometheus<Result: Sendable>(
     scrapingPort targetPort: Int,
     job: String,
+    scrapeSettings: String = "",
     _ body: (RealPrometheus) async throws -> Result
 ) async throws -> Result {
-    let prometheus = try await RealPrometheus.start(scrapingPort: targetPort, job: job)
+    let prometheus = try await RealPrometheus.start(scrapingPort: targetPort, job: job, scrapeSettings: scrapeSettings)
     do {
         let result = try await body(prometheus)
         await prometheus.stop()

@@ -55,6 +55,35 @@ import Testing
         }
     }
 
+    @Test func aRealPrometheusScrapesOverMutualTLS() async throws {
+        let authority = try CertificateAuthority()
+        defer { authority.remove() }
+        let server = try authority.issue("server")
+        let client = try authority.issue("client", forClient: true)
+        let tls = MetricsServerTLS(
+            certificateChainFile: server.certificate, privateKeyFile: server.key,
+            clientAuthentication: .required(caFile: authority.certificateFile))
+        try await withTLSServer(tls) { port in
+            let settings = """
+                    scheme: https
+                    tls_config:
+                      ca_file: \(authority.certificateFile)
+                      cert_file: \(client.certificate)
+                      key_file: \(client.key)
+                """
+            try await withPrometheus(scrapingPort: port, job: "breakwater-tls", scrapeSettings: settings) { prometheus in
+                let target = try await prometheus.eventually("the target is up over HTTPS") {
+                    try await prometheus.activeTargets().first { $0.labels["job"] == "breakwater-tls" && $0.health == "up" }
+                }
+                #expect(target.scrapeUrl == "https://127.0.0.1:\(port)/metrics")
+                let requests = try await prometheus.eventually(
+                    #"breakwater_scrape_requests_total{job="breakwater-tls",code="200"}"#, satisfies: "counts a scrape"
+                ) { $0.contains { $0.value >= 1 } }
+                #expect(!requests.isEmpty)
+            }
+        }
+    }
+
     @Test func plainHTTPAndUntrustedClientsFailWhileTheListenerKeepsServing() async throws {
         let authority = try CertificateAuthority()
         defer { authority.remove() }
