@@ -19,7 +19,4 @@ struct CircuitsSummary: Hashable, Sendable {
     subscript(_ state: CircuitState) -> Int {
         counts[state, default: 0]
     }
-
-    /// The circuits in any state but closed.
-    var needingAttention: Int { total - self[.closed] }
 }

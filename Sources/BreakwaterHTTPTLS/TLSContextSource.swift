@@ -44,21 +44,23 @@ final class TLSContextSource: Sendable {
     }
 
     private static func makeContext(_ tls: MetricsServerTLS) throws(MetricsServerTLSError) -> NIOSSLContext {
-        let chain = try load(tls.certificateChainFile) { try NIOSSLCertificate.fromPEMFile($0) }
-        let key = try load(tls.privateKeyFile) { try NIOSSLPrivateKey(file: $0, format: .pem) }
+        let chain = try certificates(in: tls.certificateChainFile)
+        let key: NIOSSLPrivateKey
+        do {
+            key = try NIOSSLPrivateKey(file: tls.privateKeyFile, format: .pem)
+        } catch {
+            throw MetricsServerTLSError(file: tls.privateKeyFile, reason: "\(error)")
+        }
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
         configuration.minimumTLSVersion = tls.minimumVersion == .tls13 ? .tlsv13 : .tlsv12
         switch tls.clientAuthentication {
         case .none:
             break
-        case .verifyIfGiven(let caFile):
-            configuration.certificateVerification = .optionalVerification
-            configuration.trustRoots = .certificates(try load(caFile) { try NIOSSLCertificate.fromPEMFile($0) })
-            configuration.sendCANameList = true
-        case .required(let caFile):
-            configuration.certificateVerification = .noHostnameVerification
-            configuration.trustRoots = .certificates(try load(caFile) { try NIOSSLCertificate.fromPEMFile($0) })
+        case .verifyIfGiven(let caFile), .required(let caFile):
+            let required = tls.clientAuthentication == .required(caFile: caFile)
+            configuration.certificateVerification = required ? .noHostnameVerification : .optionalVerification
+            configuration.trustRoots = .certificates(try certificates(in: caFile))
             configuration.sendCANameList = true
         }
         do {
@@ -68,18 +70,16 @@ final class TLSContextSource: Sendable {
         }
     }
 
-    /// What `read` makes of the file at `path`; a file that does not load, or holds nothing,
+    /// The PEM certificates in the file at `path`; a file that does not load, or holds none,
     /// throws naming it.
-    private static func load<Loaded>(_ path: String, _ read: (String) throws -> Loaded) throws(MetricsServerTLSError) -> Loaded {
-        let loaded: Loaded
+    private static func certificates(in path: String) throws(MetricsServerTLSError) -> [NIOSSLCertificate] {
+        let certificates: [NIOSSLCertificate]
         do {
-            loaded = try read(path)
+            certificates = try NIOSSLCertificate.fromPEMFile(path)
         } catch {
             throw MetricsServerTLSError(file: path, reason: "\(error)")
         }
-        if let certificates = loaded as? [NIOSSLCertificate], certificates.isEmpty {
-            throw MetricsServerTLSError(file: path, reason: "no PEM certificate in it")
-        }
-        return loaded
+        guard !certificates.isEmpty else { throw MetricsServerTLSError(file: path, reason: "no PEM certificate in it") }
+        return certificates
     }
 }

@@ -44,12 +44,9 @@ import Testing
     /// `POST /circuits/{name}` with `body` and the headers given, authorized unless `headers`
     /// says otherwise.
     func post(_ name: String, _ body: String, port: Int, headers: [(String, String)] = [authorization, json]) async throws -> RawResponse {
-        var text = "POST /circuits/\(PercentEncoding.encode(name)) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
-        for (field, value) in headers {
-            text += "\(field): \(value)\r\n"
-        }
-        text += "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
-        return try await exchange(text, port: port)
+        try await request(
+            "/circuits/\(PercentEncoding.encode(name))", method: "POST", port: port, host: "127.0.0.1:\(port)",
+            headers: headers, body: body)
     }
 
     /// The sum of `circuit_breaker_transitions_total` for `circuit` into `to`, read by client_python.

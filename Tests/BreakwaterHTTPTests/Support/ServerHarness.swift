@@ -39,15 +39,20 @@ func exchange(_ request: String, port: Int, head: Bool = false) async throws -> 
     }
 }
 
-/// A `GET` (or another method) of `path` with `headers`, on a new connection that closes after.
+/// A `GET` (or another method) of `path` with `headers` and `body` (sent with its
+/// `Content-Length`), to `host`, on a new connection that closes after.
 func request(
-    _ path: String, method: String = "GET", port: Int, headers: [(String, String)] = []
+    _ path: String, method: String = "GET", port: Int, host: String = "127.0.0.1", headers: [(String, String)] = [],
+    body: String? = nil
 ) async throws -> RawResponse {
-    var text = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+    var text = "\(method) \(path) HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n"
     for (name, value) in headers {
         text += "\(name): \(value)\r\n"
     }
-    return try await exchange(text + "\r\n", port: port, head: method == "HEAD")
+    if let body {
+        text += "Content-Length: \(body.utf8.count)\r\n"
+    }
+    return try await exchange(text + "\r\n" + (body ?? ""), port: port, head: method == "HEAD")
 }
 
 /// A collector with one gauge family of `series` series (about 20 bytes of text each), for
