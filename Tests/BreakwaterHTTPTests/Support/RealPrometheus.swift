@@ -271,9 +271,12 @@ final class RealPrometheus: Sendable {
 
     /// Polls `probe` every 200 ms until it returns a value, and returns it; throws once `timeout`
     /// has passed, with the last thing the probe saw (its error, or `observed`) and the log's tail.
+    /// The default timeout is long because under ThreadSanitizer, with every suite, a headless
+    /// browser and a second Prometheus starting at once on two cores, 1-second scrapes can time
+    /// out for tens of seconds; a value that arrives returns at once.
     func eventually<Value>(
         _ condition: String,
-        timeout: Duration = .seconds(30),
+        timeout: Duration = .seconds(90),
         observed: () -> String = { "" },
         _ probe: () async throws -> Value?
     ) async throws -> Value {
@@ -300,7 +303,7 @@ final class RealPrometheus: Sendable {
     func eventually(
         _ promql: String,
         satisfies description: String,
-        timeout: Duration = .seconds(30),
+        timeout: Duration = .seconds(90),
         _ condition: ([PrometheusSample]) -> Bool
     ) async throws -> [PrometheusSample] {
         var last: [PrometheusSample]?
