@@ -25,7 +25,9 @@ extension MetricsServer {
     ) throws {
         try self.init(
             collector: collector, registry: registry, configuration: configuration,
-            transport: TLSTransport(contexts: try TLSContextSource(tls, logger: logger)),
+            transport: TLSTransport(
+                contexts: try TLSContextSource(tls, logger: logger),
+                verifiesClients: tls.clientAuthentication.verifiesCertificates),
             eventLoopGroup: eventLoopGroup, logger: logger)
     }
 }
@@ -33,8 +35,32 @@ extension MetricsServer {
 /// TLS in front of HTTP, with the context current when each connection is accepted.
 struct TLSTransport: ConnectionTransport {
     let contexts: TLSContextSource
+    /// Whether client certificates are checked against the authority; when not, any
+    /// certificate a client presents is taken as it is.
+    let verifiesClients: Bool
 
     func addHandlers(to channel: any Channel) throws {
-        try channel.pipeline.syncOperations.addHandlers(PlainHTTPRefusal(), NIOSSLServerHandler(context: contexts.context()))
+        let tls = verifiesClients
+            ? NIOSSLServerHandler(context: contexts.context())
+            : NIOSSLServerHandler(context: contexts.context()) { _, verified in verified.succeed(.certificateVerified) }
+        try channel.pipeline.syncOperations.addHandlers(PlainHTTPRefusal(), tls)
+    }
+}
+
+extension MetricsServerTLS.ClientAuthentication {
+    /// Whether a handshake without a client certificate fails.
+    var requiresCertificate: Bool {
+        switch self {
+        case .required, .requiredUnverified: true
+        case .none, .verifyIfGiven, .requestedUnverified: false
+        }
+    }
+
+    /// Whether the certificates clients present are checked (none are asked for with ``none``).
+    var verifiesCertificates: Bool {
+        switch self {
+        case .none, .verifyIfGiven, .required: true
+        case .requestedUnverified, .requiredUnverified: false
+        }
     }
 }

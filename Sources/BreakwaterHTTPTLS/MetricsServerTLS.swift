@@ -28,6 +28,14 @@ public struct MetricsServerTLS: Sendable, Hashable {
         /// Every client must present a certificate signed by a certificate authority in the PEM
         /// file at `caFile`, or its handshake fails (`RequireAndVerifyClientCert`).
         case required(caFile: String)
+        /// A client may present a certificate, which is taken without any check
+        /// (`RequestClientCert`): for a proxy in front that verifies clients itself. Such a
+        /// certificate proves nothing; the connection is served either way.
+        case requestedUnverified
+        /// Every client must present a certificate, which is taken without any check
+        /// (`RequireAnyClientCert`): for a proxy in front that verifies clients itself. Such a
+        /// certificate proves nothing.
+        case requiredUnverified
     }
 
     /// The oldest protocol version a client may use.
@@ -63,7 +71,7 @@ public struct MetricsServerTLS: Sendable, Hashable {
     /// Every file the configuration reads.
     var files: [String] {
         switch clientAuthentication {
-        case .none: [certificateChainFile, privateKeyFile]
+        case .none, .requestedUnverified, .requiredUnverified: [certificateChainFile, privateKeyFile]
         case .verifyIfGiven(let caFile), .required(let caFile): [certificateChainFile, privateKeyFile, caFile]
         }
     }

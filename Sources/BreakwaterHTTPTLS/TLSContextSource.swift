@@ -58,10 +58,15 @@ final class TLSContextSource: Sendable {
         case .none:
             break
         case .verifyIfGiven(let caFile), .required(let caFile):
-            let required = tls.clientAuthentication == .required(caFile: caFile)
-            configuration.certificateVerification = required ? .noHostnameVerification : .optionalVerification
+            configuration.certificateVerification = tls.clientAuthentication.requiresCertificate
+                ? .noHostnameVerification : .optionalVerification
             configuration.trustRoots = .certificates(try certificates(in: caFile))
             configuration.sendCANameList = true
+        case .requestedUnverified, .requiredUnverified:
+            // Asked for, and accepted by the transport's verification callback without a check.
+            configuration.certificateVerification = tls.clientAuthentication.requiresCertificate
+                ? .noHostnameVerification : .optionalVerification
+            configuration.trustRoots = .certificates([])
         }
         do {
             return try NIOSSLContext(configuration: configuration)

@@ -43,9 +43,9 @@ import Testing
     }
 
     @Test func aClientTrustingTheAuthorityScrapesOverHTTPS() async throws {
-        let authority = try CertificateAuthority()
+        let authority = try await CertificateAuthority()
         defer { authority.remove() }
-        let server = try authority.issue("server")
+        let server = try await authority.issue("server")
         try await withTLSServer(MetricsServerTLS(certificateChainFile: server.certificate, privateKeyFile: server.key)) { port in
             let scrape = try await curl(["--cacert", authority.certificateFile, "--compressed"], "https://127.0.0.1:\(port)/metrics")
             #expect(scrape.status == 200, "\(scrape.output)")
@@ -56,10 +56,10 @@ import Testing
     }
 
     @Test func aRealPrometheusScrapesOverMutualTLS() async throws {
-        let authority = try CertificateAuthority()
+        let authority = try await CertificateAuthority()
         defer { authority.remove() }
-        let server = try authority.issue("server")
-        let client = try authority.issue("client", forClient: true)
+        let server = try await authority.issue("server")
+        let client = try await authority.issue("client", forClient: true)
         let tls = MetricsServerTLS(
             certificateChainFile: server.certificate, privateKeyFile: server.key,
             clientAuthentication: .required(caFile: authority.certificateFile))
@@ -85,9 +85,9 @@ import Testing
     }
 
     @Test func plainHTTPAndUntrustedClientsFailWhileTheListenerKeepsServing() async throws {
-        let authority = try CertificateAuthority()
+        let authority = try await CertificateAuthority()
         defer { authority.remove() }
-        let server = try authority.issue("server")
+        let server = try await authority.issue("server")
         try await withTLSServer(MetricsServerTLS(certificateChainFile: server.certificate, privateKeyFile: server.key)) { port in
             let plain = try await curl([], "http://127.0.0.1:\(port)/metrics")
             #expect(plain.status == 400)
@@ -101,9 +101,9 @@ import Testing
     }
 
     @Test func aHandshakeThatNeverFinishesIsCutOffAtTheReadTimeout() async throws {
-        let authority = try CertificateAuthority()
+        let authority = try await CertificateAuthority()
         defer { authority.remove() }
-        let server = try authority.issue("server")
+        let server = try await authority.issue("server")
         let tls = MetricsServerTLS(certificateChainFile: server.certificate, privateKeyFile: server.key)
         try await withTLSServer(tls, readTimeout: .seconds(1)) { port in
             // The first bytes of a TLS record, and then nothing: the server must close, not wait.
@@ -134,12 +134,12 @@ import Testing
     /// the authority's.
     @Test(arguments: [true, false])
     func clientCertificatesAreVerifiedAgainstTheAuthority(required: Bool) async throws {
-        let authority = try CertificateAuthority()
+        let authority = try await CertificateAuthority()
         defer { authority.remove() }
-        let stranger = try CertificateAuthority(name: "stranger", beside: authority)
-        let server = try authority.issue("server")
-        let client = try authority.issue("client", forClient: true)
-        let impostor = try stranger.issue("impostor", forClient: true)
+        let stranger = try await CertificateAuthority(name: "stranger", beside: authority)
+        let server = try await authority.issue("server")
+        let client = try await authority.issue("client", forClient: true)
+        let impostor = try await stranger.issue("impostor", forClient: true)
         let tls = MetricsServerTLS(
             certificateChainFile: server.certificate, privateKeyFile: server.key,
             clientAuthentication: required
@@ -156,18 +156,38 @@ import Testing
         }
     }
 
-    @Test func aReplacedCertificateIsServedToTheNextConnectionAndAHalfWrittenOneIsNot() async throws {
-        let authority = try CertificateAuthority()
+    /// exporter-toolkit's `RequestClientCert` and `RequireAnyClientCert`: a certificate from
+    /// anyone is taken; only the second turns away a client without one.
+    @Test(arguments: [MetricsServerTLS.ClientAuthentication.requestedUnverified, .requiredUnverified])
+    func unverifiedClientCertificatesAreTakenFromAnyone(mode: MetricsServerTLS.ClientAuthentication) async throws {
+        let authority = try await CertificateAuthority()
         defer { authority.remove() }
-        let first = try authority.issue("server")
+        let stranger = try await CertificateAuthority(name: "stranger", beside: authority)
+        let server = try await authority.issue("server")
+        let impostor = try await stranger.issue("impostor", forClient: true)
+        let tls = MetricsServerTLS(certificateChainFile: server.certificate, privateKeyFile: server.key, clientAuthentication: mode)
+        try await withTLSServer(tls) { port in
+            let url = "https://127.0.0.1:\(port)/metrics"
+            let trust = ["--cacert", authority.certificateFile]
+            let anonymous = try await curl(trust, url)
+            let strangers = try await curl(trust + ["--cert", impostor.certificate, "--key", impostor.key], url)
+            #expect(anonymous.status == (mode == .requiredUnverified ? 0 : 200), "\(anonymous.output)")
+            #expect(strangers.status == 200, "\(strangers.output)")
+        }
+    }
+
+    @Test func aReplacedCertificateIsServedToTheNextConnectionAndAHalfWrittenOneIsNot() async throws {
+        let authority = try await CertificateAuthority()
+        defer { authority.remove() }
+        let first = try await authority.issue("server")
         try await withTLSServer(MetricsServerTLS(certificateChainFile: first.certificate, privateKeyFile: first.key)) { port in
-            let firstSerial = try authority.serial(of: first.certificate)
+            let firstSerial = try await authority.serial(of: first.certificate)
             let servedFirst = try await servedSerial(port: port)
             #expect(servedFirst == firstSerial)
 
             // A rotation: the new pair renamed over the old, as cert-manager's sidecars do.
-            let second = try authority.issue("second")
-            let secondSerial = try authority.serial(of: second.certificate)
+            let second = try await authority.issue("second")
+            let secondSerial = try await authority.serial(of: second.certificate)
             #expect(secondSerial != firstSerial)
             try FileManager.default.removeItem(atPath: first.key)
             try FileManager.default.moveItem(atPath: second.key, toPath: first.key)
@@ -177,7 +197,7 @@ import Testing
             #expect(servedSecond == secondSerial)
 
             // A certificate written before its key: the pair does not match, the last good one stays.
-            let third = try authority.issue("third")
+            let third = try await authority.issue("third")
             try FileManager.default.removeItem(atPath: first.certificate)
             try FileManager.default.moveItem(atPath: third.certificate, toPath: first.certificate)
             let servedHalf = try await servedSerial(port: port)
@@ -188,7 +208,7 @@ import Testing
             // The key arrives: the new pair is served.
             try FileManager.default.removeItem(atPath: first.key)
             try FileManager.default.moveItem(atPath: third.key, toPath: first.key)
-            let thirdSerial = try authority.serial(of: first.certificate)
+            let thirdSerial = try await authority.serial(of: first.certificate)
             let servedThird = try await servedSerial(port: port)
             #expect(servedThird == thirdSerial)
         }

@@ -10,12 +10,12 @@ struct CertificateAuthority {
     let name: String
 
     /// A new authority named `name`, in a new temporary directory or beside `sibling`'s files.
-    init(name: String = "ca", beside sibling: CertificateAuthority? = nil) throws {
+    init(name: String = "ca", beside sibling: CertificateAuthority? = nil) async throws {
         directory = sibling?.directory ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("breakwater-tls-\(UUID().uuidString)")
         self.name = name
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try openssl([
+        try await openssl([
             "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
             "-keyout", path("\(name).key"), "-out", path("\(name).crt"), "-days", "2", "-subj", "/CN=Breakwater test \(name)",
         ])
@@ -32,15 +32,15 @@ struct CertificateAuthority {
     /// Issues a certificate named `file` (`file.crt` and `file.key`): for a server at 127.0.0.1
     /// and localhost, or for a client.
     @discardableResult
-    func issue(_ file: String, forClient: Bool = false) throws -> (certificate: String, key: String) {
+    func issue(_ file: String, forClient: Bool = false) async throws -> (certificate: String, key: String) {
         let extensions = path("\(file).ext")
         try (forClient ? "extendedKeyUsage=clientAuth\n" : "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n")
             .write(toFile: extensions, atomically: true, encoding: .utf8)
-        try openssl([
+        try await openssl([
             "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
             "-keyout", path("\(file).key"), "-out", path("\(file).csr"), "-subj", "/CN=\(forClient ? "prometheus" : "localhost")",
         ])
-        try openssl([
+        try await openssl([
             "x509", "-req", "-in", path("\(file).csr"), "-CA", certificateFile, "-CAkey", path("\(name).key"),
             "-CAcreateserial", "-out", path("\(file).crt"), "-days", "2", "-extfile", extensions,
         ])
@@ -48,8 +48,8 @@ struct CertificateAuthority {
     }
 
     /// The serial number of the certificate in `file`, as `openssl x509 -serial` prints it.
-    func serial(of file: String) throws -> String {
-        try openssl(["x509", "-noout", "-serial", "-in", file]).trimmingCharacters(in: .whitespacesAndNewlines)
+    func serial(of file: String) async throws -> String {
+        try await openssl(["x509", "-noout", "-serial", "-in", file]).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Removes every file.
@@ -58,8 +58,10 @@ struct CertificateAuthority {
     }
 
     @discardableResult
-    private func openssl(_ arguments: [String]) throws -> String {
-        let run = try runExternalTool(URL(fileURLWithPath: "/usr/bin/openssl"), arguments: arguments, input: [], mergeOutput: true)
+    private func openssl(_ arguments: [String]) async throws -> String {
+        let run = try await offloaded {
+            try runExternalTool(URL(fileURLWithPath: "/usr/bin/openssl"), arguments: arguments, input: [], mergeOutput: true)
+        }
         let output = String(decoding: run.standardOutput, as: UTF8.self)
         guard run.exitCode == 0 else {
             throw ExternalToolError.toolMissing("openssl \(arguments.joined(separator: " ")) failed: \(output)")
