@@ -1,6 +1,7 @@
 import ArgumentParser
 import Breakwater
 import BreakwaterHTTP
+import BreakwaterHTTPTLS
 import BreakwaterMetrics
 import Logging
 import ServiceLifecycle
@@ -19,6 +20,9 @@ struct BreakwaterDemo: AsyncParsableCommand {
 
     @Option(help: "The port to serve metrics on; 0 picks a free one.")
     var port: Int = MetricsServerConfiguration().port
+
+    @Option(name: .customLong("web.config.file"), help: "A Prometheus web configuration file, as exporters read it: with tls_server_config, metrics are served over HTTPS, with client certificates if it asks for them.")
+    var webConfigFile: String?
 
     @Option(help: "Require HTTP basic authentication as this user; the password comes from --metrics-password-file.")
     var metricsUser: String?
@@ -83,21 +87,21 @@ struct BreakwaterDemo: AsyncParsableCommand {
         }
         let collector = MetricsCollector()
         try collector.recordMetrics(of: registry)
-        let server = try MetricsServer(
-            collector: collector,
-            registry: registry,
-            configuration: MetricsServerConfiguration(
-                host: host,
-                port: port,
-                basicAuthentication: try metricsUser.map { try BasicAuthentication(username: $0, passwordFile: metricsPasswordFile ?? "") },
-                manualControl: manualControl,
-                operators: try operatorUser.map { [try BasicAuthentication(username: $0, passwordFile: operatorPasswordFile ?? "")] } ?? []
-            ),
-            logger: manualControl ? Logger(label: "breakwater.http") : quiet
+        let configuration = MetricsServerConfiguration(
+            host: host,
+            port: port,
+            basicAuthentication: try metricsUser.map { try BasicAuthentication(username: $0, passwordFile: metricsPasswordFile ?? "") },
+            manualControl: manualControl,
+            operators: try operatorUser.map { [try BasicAuthentication(username: $0, passwordFile: operatorPasswordFile ?? "")] } ?? []
         )
+        let serverLogger = manualControl ? Logger(label: "breakwater.http") : quiet
+        let tls = try webConfigFile.flatMap { try WebConfiguration(file: $0).tls }
+        let server = try tls.map {
+            try MetricsServer(collector: collector, registry: registry, configuration: configuration, tls: $0, logger: serverLogger)
+        } ?? MetricsServer(collector: collector, registry: registry, configuration: configuration, logger: serverLogger)
         let address = try await server.start()
         let shown = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : address.ipAddress.map { $0.contains(":") ? "[\($0)]" : $0 } ?? host
-        let base = "http://\(shown):\(address.port ?? port)"
+        let base = "\(tls == nil ? "http" : "https")://\(shown):\(address.port ?? port)"
         let repeats = outageCycles == 0 ? "" : ", script run \(outageCycles) time\(outageCycles == 1 ? "" : "s") then healthy"
         printLine("breakwater-demo: scenario \(scenario.rawValue)\(repeats), \(dependencies.count + synthetic.count) circuits; Ctrl-C stops it")
         printLine("breakwater-demo: scrape \(base)/metrics, status page \(base)/, JSON \(base)/circuits")

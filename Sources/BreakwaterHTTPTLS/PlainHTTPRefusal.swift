@@ -30,8 +30,9 @@ final class PlainHTTPRefusal: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         refused = true
+        let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(Self.response)).whenComplete { _ in
-            context.close(promise: nil)
+            channel.close(promise: nil)
         }
     }
 }

@@ -55,6 +55,7 @@ sys.path.insert(0, os.path.join(REPO, "Grafana"))
 import check_dashboard  # noqa: E402  (the repository's own dashboard checker)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from end_to_end_support import (  # noqa: E402
+    Certificates,
     STOPPING_SIGNALS, Alertmanager, CheckFailed, Deadline, Processes, Prometheus, Webhook,
     free_ports, get_json, http_get, log, parse_rfc3339, tail, wait_for,
 )
@@ -145,13 +146,25 @@ class EndToEnd:
         alertmanager_config = os.path.join(directory, "alertmanager.yml")
         with open(alertmanager_config, "w") as f:
             f.write(shipped_alertmanager_config(webhook.url))
+        # Every demo serves over mutual TLS from an exporter web configuration file, and
+        # Prometheus scrapes with the authority and a client certificate.
+        certificates = Certificates(directory)
+        web_config = os.path.join(directory, "web.yml")
+        with open(web_config, "w") as f:
+            f.write("tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
+                    "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.crt\n")
+        client_certificate, client_key = certificates.client
         prometheus_config = os.path.join(directory, "prometheus.yml")
         with open(prometheus_config, "w") as f:
             json.dump({  # JSON is YAML
                 "global": {"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"},
                 "rule_files": [rules],
                 "alerting": {"alertmanagers": [{"static_configs": [{"targets": [f"127.0.0.1:{alertmanager_port}"]}]}]},
-                "scrape_configs": [{"job_name": "breakwater", "static_configs": [{"targets": instances}]}],
+                "scrape_configs": [{
+                    "job_name": "breakwater", "scheme": "https",
+                    "tls_config": {"ca_file": certificates.ca, "cert_file": client_certificate, "key_file": client_key},
+                    "static_configs": [{"targets": instances}],
+                }],
             }, f, indent=2)
 
         demo_arguments = {
@@ -164,13 +177,14 @@ class EndToEnd:
         }
 
         def start_demo(name, instance):
-            processes.start(name, [a.demo, "--host", "127.0.0.1", "--port", instance.rsplit(":", 1)[1]]
-                            + demo_arguments[instance])
+            processes.start(name, [a.demo, "--host", "127.0.0.1", "--port", instance.rsplit(":", 1)[1],
+                                   "--web.config.file", web_config] + demo_arguments[instance])
             return time.time()
 
-        with self.check("2. demos, Prometheus and Alertmanager (shipped routing) up, 3 targets scraped") as c:
+        with self.check("2. demos over mutual TLS, Prometheus and Alertmanager (shipped routing) up, 3 targets scraped") as c:
             started = time.monotonic()
             for arguments in ([a.promtool, "check", "config", prometheus_config],
+                              [a.promtool, "check", "web-config", web_config],
                               [a.amtool, "check-config", alertmanager_config]):
                 done = subprocess.run(arguments, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                       stdin=subprocess.DEVNULL, timeout=60)
@@ -192,12 +206,13 @@ class EndToEnd:
                 f"--storage.tsdb.path={os.path.join(directory, 'prometheus-data')}",
                 f"--web.listen-address=127.0.0.1:{prometheus_port}", "--log.level=warn"])
 
-            def ready(url):
+            def ready(url, context=None):
                 processes.check_running()
-                return http_get(url, timeout=2)[0] == 200
+                return http_get(url, timeout=2, context=context)[0] == 200
 
+            mutual = certificates.client_context()
             for index, instance in enumerate(instances):
-                wait_for(f"demo-{index} /metrics", lambda: ready(f"http://{instance}/metrics"), 30)
+                wait_for(f"demo-{index} /metrics", lambda: ready(f"https://{instance}/metrics", mutual), 30)
             wait_for("Alertmanager /-/ready", lambda: ready(f"{alertmanager.url}/-/ready"), 30)
             wait_for("Prometheus /-/ready", lambda: ready(f"{prometheus.url}/-/ready"), 30)
 
@@ -209,9 +224,10 @@ class EndToEnd:
 
             wait_for("all 3 targets up in Prometheus", targets_up, 30)
             self.timings["startup (demos to all targets up)"] = time.monotonic() - started
-            c["detail"] = (f"demos on {down} (--scenario down), {restarted} (outage once, restarted later), "
+            c["detail"] = (f"HTTPS with client certificates (web.yml passes promtool check web-config); "
+                           f"demos on {down} (--scenario down), {restarted} (outage once, restarted later), "
                            f"{stopped} (flapping, stopped later); Alertmanager: {ALERTMANAGER_EXAMPLE}")
-        if self.failed("2. demos, Prometheus and Alertmanager (shipped routing) up, 3 targets scraped"):
+        if self.failed("2. demos over mutual TLS, Prometheus and Alertmanager (shipped routing) up, 3 targets scraped"):
             return  # nothing else can be checked
 
         # 3. A warning reaches the warning receiver: every open is seen, BreakwaterCircuitOpened.

@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -132,11 +133,54 @@ def free_ports(count):
             s.close()
 
 
+# --- TLS ----------------------------------------------------------------------------------------
+
+
+class Certificates:
+    """A certificate authority made by openssl in `directory`, a server certificate for 127.0.0.1
+    signed by it, and a client certificate for Prometheus: the files of mutual TLS."""
+
+    def __init__(self, directory):
+        self.directory = directory
+        self.ca, self.ca_key = self.path("ca.crt"), self.path("ca.key")
+        self.openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                     "-keyout", self.ca_key, "-out", self.ca, "-days", "2", "-subj", "/CN=Breakwater end-to-end CA")
+        self.server = self.issue("server", "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n")
+        self.client = self.issue("client", "extendedKeyUsage=clientAuth\n")
+
+    def path(self, name):
+        return os.path.join(self.directory, name)
+
+    def issue(self, name, extensions):
+        """Signs a new key's certificate; returns the paths of the certificate and the key."""
+        certificate, key, extensions_file = self.path(f"{name}.crt"), self.path(f"{name}.key"), self.path(f"{name}.ext")
+        with open(extensions_file, "w") as f:
+            f.write(extensions)
+        self.openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                     "-keyout", key, "-out", self.path(f"{name}.csr"), "-subj", f"/CN={name}")
+        self.openssl("x509", "-req", "-in", self.path(f"{name}.csr"), "-CA", self.ca, "-CAkey", self.ca_key,
+                     "-CAcreateserial", "-out", certificate, "-days", "2", "-extfile", extensions_file)
+        return certificate, key
+
+    def client_context(self):
+        """An SSL context that trusts the authority and presents the client certificate."""
+        context = ssl.create_default_context(cafile=self.ca)
+        context.load_cert_chain(*self.client)
+        return context
+
+    @staticmethod
+    def openssl(*arguments):
+        done = subprocess.run(["openssl", *arguments], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              stdin=subprocess.DEVNULL, timeout=60)
+        if done.returncode != 0:
+            raise RuntimeError(f"openssl {' '.join(arguments)} exited {done.returncode}: {done.stdout.decode()}")
+
+
 # --- HTTP -----------------------------------------------------------------------------------
 
 
-def http_get(url, timeout=10):
-    with urllib.request.urlopen(url, timeout=timeout) as response:
+def http_get(url, timeout=10, context=None):
+    with urllib.request.urlopen(url, timeout=timeout, context=context) as response:
         return response.status, response.read()
 
 
