@@ -11,6 +11,8 @@ let package = Package(
         // The listener over TLS, a product of its own so that a service without TLS never builds
         // BoringSSL.
         .library(name: "BreakwaterHTTPTLS", targets: ["BreakwaterHTTPTLS"]),
+        // Exemplars from swift-distributed-tracing's ServiceContext.
+        .library(name: "BreakwaterTracing", targets: ["BreakwaterTracing"]),
         // The breaker metrics contract through whatever swift-metrics backend the application
         // bootstrapped (swift-prometheus, swift-otel, ...): needs neither the collector nor NIO.
         .library(name: "BreakwaterSwiftMetrics", targets: ["BreakwaterSwiftMetrics"]),
@@ -26,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        .package(url: "https://github.com/apple/swift-service-context.git", from: "1.5.1"),
         // BreakwaterHTTPTLS's web configuration file.
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
@@ -93,6 +97,14 @@ let package = Package(
             ]
         ),
         .target(
+            name: "BreakwaterTracing",
+            dependencies: [
+                "BreakwaterMetrics",
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
+                .product(name: "ServiceContextModule", package: "swift-service-context"),
+            ]
+        ),
+        .target(
             name: "BreakwaterOpenAPI",
             dependencies: [
                 "Breakwater",
@@ -122,12 +134,28 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "BreakwaterTracingTests",
+            dependencies: [
+                "Breakwater",
+                "BreakwaterMetrics",
+                "BreakwaterTracing",
+                "BreakwaterTestSupport",
+                .product(name: "ServiceContextModule", package: "swift-service-context"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "BreakwaterTests",
             dependencies: ["Breakwater", "BreakwaterTestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "BreakwaterTestSupport",
-            dependencies: ["Breakwater", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Breakwater",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
+                .product(name: "ServiceContextModule", package: "swift-service-context"),
+            ],
             path: "Tests/BreakwaterTestSupport",
             exclude: ["parse_exposition.py"]
         ),
@@ -159,6 +187,7 @@ let package = Package(
                 "BreakwaterHTTP",
                 "BreakwaterHTTPTLS",
                 "BreakwaterTestSupport",
+                "BreakwaterTracing",
                 "CZlib",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

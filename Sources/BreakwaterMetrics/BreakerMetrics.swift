@@ -22,18 +22,28 @@ public final class BreakerMetrics: CircuitBreakerRegistryObserver {
 
     private let families: BreakerMetricFamilies
     private let constantLabelValues: [String]
+    private let exemplarSource: ExemplarSource?
     private let bound = Guarded<[ObjectIdentifier: Bound]>([:])
 
     /// Registers the contract's families in `collector`, with `constantLabels` on every series and
     /// call durations exported as `options` say.
+    ///
+    /// With `exemplars`, each call that ends in a trace the source finds leaves that trace as an
+    /// OpenMetrics exemplar on the bucket of `circuit_breaker_call_duration_seconds` its duration
+    /// falls in, and, for failures and timeouts, on its `circuit_breaker_calls_total` series.
+    /// The source is asked on the caller's task each time a call ends; without one, the call
+    /// path is as before. BreakwaterTracing's `ExemplarSources.serviceContext` finds the span of
+    /// swift-distributed-tracing's current `ServiceContext`.
     ///
     /// - Throws: ``MetricsRegistrationError`` when a constant label name is invalid or is one of
     ///   the contract's own, when the duration buckets do not increase or are not finite, or when
     ///   the collector already has a family of the same name that differs, for example one bound
     ///   with other constant labels or other ``BreakerMetricsOptions``.
     public init(
-        collector: MetricsCollector, constantLabels: [String: String] = [:], options: BreakerMetricsOptions = BreakerMetricsOptions()
+        collector: MetricsCollector, constantLabels: [String: String] = [:], options: BreakerMetricsOptions = BreakerMetricsOptions(),
+        exemplars: ExemplarSource? = nil
     ) throws(MetricsRegistrationError) {
+        exemplarSource = exemplars
         let names = constantLabels.keys.sorted()
         let contractLabels = BreakerMetricFamilies.contractLabelNames
         if let clash = names.first(where: contractLabels.contains) {
@@ -64,7 +74,8 @@ public final class BreakerMetrics: CircuitBreakerRegistryObserver {
         freed?.series.remove()
         // Looking up a series fails only for a wrong number of label values, which the contract's
         // families and this type agree on by construction.
-        guard let series = try? BreakerSeries(breaker, families: families, constantLabelValues: constantLabelValues) else {
+        guard let series = try? BreakerSeries(
+            breaker, families: families, constantLabelValues: constantLabelValues, exemplarSource: exemplarSource) else {
             return
         }
         let token = breaker.addObserver(series)
@@ -117,17 +128,17 @@ public final class BreakerMetrics: CircuitBreakerRegistryObserver {
 
 extension MetricsCollector {
     /// Records every breaker of `registry`, those it has and those it will get, with
-    /// `constantLabels` (such as `service`) on every series and call durations exported as
-    /// `options` say.
+    /// `constantLabels` (such as `service`) on every series, call durations exported as
+    /// `options` say, and the traces `exemplars` finds as exemplars.
     ///
     /// - Returns: the binding, to add breakers that are not in a registry.
-    /// - Throws: ``MetricsRegistrationError``, as ``BreakerMetrics/init(collector:constantLabels:options:)``.
+    /// - Throws: ``MetricsRegistrationError``, as ``BreakerMetrics/init(collector:constantLabels:options:exemplars:)``.
     @discardableResult
     public func recordMetrics(
         of registry: CircuitBreakerRegistry, constantLabels: [String: String] = [:],
-        options: BreakerMetricsOptions = BreakerMetricsOptions()
+        options: BreakerMetricsOptions = BreakerMetricsOptions(), exemplars: ExemplarSource? = nil
     ) throws(MetricsRegistrationError) -> BreakerMetrics {
-        let metrics = try BreakerMetrics(collector: self, constantLabels: constantLabels, options: options)
+        let metrics = try BreakerMetrics(collector: self, constantLabels: constantLabels, options: options, exemplars: exemplars)
         registry.addObserver(metrics)
         return metrics
     }

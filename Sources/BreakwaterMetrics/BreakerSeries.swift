@@ -13,6 +13,8 @@ final class BreakerSeries: CircuitBreakerObserver {
     private let slowCallDurationThreshold: Duration
     /// The `unit` label of the window size.
     private let windowUnit: String
+    /// The trace of a call that ends, for exemplars; `nil` when exemplars are off.
+    private let exemplarSource: ExemplarSource?
 
     // One stored property per series rather than arrays: reading an array element retains it,
     // and these are read on every call.
@@ -40,9 +42,12 @@ final class BreakerSeries: CircuitBreakerObserver {
     private let windowSlowCalls: GaugeSeries
     private let stateChangeTimestamp: GaugeSeries
 
-    init(_ breaker: CircuitBreaker, families: BreakerMetricFamilies, constantLabelValues: [String]) throws(MetricsRegistrationError) {
+    init(
+        _ breaker: CircuitBreaker, families: BreakerMetricFamilies, constantLabelValues: [String], exemplarSource: ExemplarSource?
+    ) throws(MetricsRegistrationError) {
         self.breaker = breaker
         self.families = families
+        self.exemplarSource = exemplarSource
         let circuit = constantLabelValues + [breaker.name]
         circuitLabels = circuit
         slowCallDurationThreshold = breaker.configuration.slowCallDurationThreshold
@@ -94,14 +99,11 @@ final class BreakerSeries: CircuitBreakerObserver {
     func circuitBreaker(_ breaker: CircuitBreaker, didRecord outcome: CallOutcome, duration: Duration) {
         switch outcome {
         case .success:
-            successCalls.increment()
-            record(duration, in: successDurations, slow: slowSuccesses)
+            record(duration, calls: successCalls, durations: successDurations, slow: slowSuccesses, countWithExemplar: false)
         case .failure:
-            failureCalls.increment()
-            record(duration, in: failureDurations, slow: slowFailures)
+            record(duration, calls: failureCalls, durations: failureDurations, slow: slowFailures, countWithExemplar: true)
         case .timeout:
-            timeoutCalls.increment()
-            record(duration, in: timeoutDurations, slow: slowFailures)
+            record(duration, calls: timeoutCalls, durations: timeoutDurations, slow: slowFailures, countWithExemplar: true)
         case .ignored:
             ignoredCalls.increment()
         case .rejected:
@@ -117,8 +119,23 @@ final class BreakerSeries: CircuitBreakerObserver {
         }
     }
 
-    private func record(_ duration: Duration, in histogram: HistogramSeries, slow: CounterSeries) {
-        histogram.observe(duration)
+    /// Counts a call that ran and observes its duration; in a trace, with the trace as the
+    /// exemplar of its duration's bucket, and of its count if `countWithExemplar` (failures and
+    /// timeouts: the calls an operator looks for).
+    private func record(
+        _ duration: Duration, calls: CounterSeries, durations: HistogramSeries, slow: CounterSeries, countWithExemplar: Bool
+    ) {
+        if let exemplarSource, let trace = exemplarSource() {
+            if countWithExemplar {
+                calls.increment(exemplar: trace)
+            } else {
+                calls.increment()
+            }
+            durations.observe(duration.seconds, exemplar: trace)
+        } else {
+            calls.increment()
+            durations.observe(duration)
+        }
         if duration > slowCallDurationThreshold {
             slow.increment()
         }

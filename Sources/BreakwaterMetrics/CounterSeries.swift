@@ -7,6 +7,8 @@ import Synchronization
 public final class CounterSeries: Sendable {
     let labelPairs: [UInt8]
     private let total = Atomic<UInt64>(0)
+    /// The latest exemplar.
+    let exemplars = ExemplarSlots()
 
     init(labelPairs: [UInt8]) {
         self.labelPairs = labelPairs
@@ -14,6 +16,13 @@ public final class CounterSeries: Sendable {
 
     /// Adds `amount`, by default 1.
     public func increment(by amount: UInt64 = 1) {
+        total.wrappingAdd(amount, ordering: .relaxed)
+    }
+
+    /// Adds `amount`, counted in `trace`, which becomes the counter's exemplar (rendered in
+    /// OpenMetrics only) until the next increment that brings one.
+    public func increment(by amount: UInt64 = 1, exemplar trace: TraceReference) {
+        exemplars.record(trace, value: Double(amount), at: 0, of: 1)
         total.wrappingAdd(amount, ordering: .relaxed)
     }
 

@@ -13,6 +13,8 @@ public final class HistogramSeries: Sendable {
     /// One counter per bound, and one more for the observations above the last.
     let buckets: AtomicCounters
     private let total = AtomicDouble()
+    /// The latest exemplar of each bucket.
+    let exemplars = ExemplarSlots()
 
     init(labelPairs: [UInt8], upperBounds: [Double]) {
         self.labelPairs = labelPairs
@@ -22,17 +24,31 @@ public final class HistogramSeries: Sendable {
 
     /// Records one observation of `value`.
     public func observe(_ value: Double) {
-        var index = 0
-        while index < upperBounds.count, !(value <= upperBounds[index]) {
-            index += 1
-        }
-        buckets.increment(index)
+        buckets.increment(bucket(of: value))
         total.add(value)
     }
 
     /// Records one observation of `duration`, in seconds.
     public func observe(_ duration: Duration) {
         observe(duration.seconds)
+    }
+
+    /// Records one observation of `value` made in `trace`, which becomes the exemplar of its
+    /// bucket (rendered in OpenMetrics only) until another observation in that bucket brings one.
+    public func observe(_ value: Double, exemplar trace: TraceReference) {
+        let index = bucket(of: value)
+        exemplars.record(trace, value: value, at: index, of: buckets.count)
+        buckets.increment(index)
+        total.add(value)
+    }
+
+    /// The index of the bucket `value` falls in; the last for values above every bound and NaN.
+    private func bucket(of value: Double) -> Int {
+        var index = 0
+        while index < upperBounds.count, !(value <= upperBounds[index]) {
+            index += 1
+        }
+        return index
     }
 
     /// The sum of the observed values.

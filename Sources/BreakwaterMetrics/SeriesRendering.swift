@@ -3,6 +3,9 @@ enum SeriesRendering {
     static func counter(_ counter: CounterSeries, name: [UInt8], into buffer: inout [UInt8], format: ExpositionFormat) {
         start(name, "_total", counter.labelPairs, into: &buffer)
         buffer.appendDecimal(counter.value)
+        if format == .openMetrics, let exemplar = counter.exemplars.all().first ?? nil {
+            buffer.appendExemplar(exemplar)
+        }
         buffer.append(UInt8(ascii: "\n"))
     }
 
@@ -32,6 +35,7 @@ enum SeriesRendering {
         // Through buffer pointers: appending an array retains it, and a histogram writes a line
         // per bucket.
         let buckets = histogram.buckets
+        let exemplars = format == .openMetrics ? histogram.exemplars.all() : []
         var cumulative: UInt64 = 0
         name.withUnsafeBufferPointer { name in
             histogram.labelPairs.withUnsafeBufferPointer { labelPairs in
@@ -48,6 +52,9 @@ enum SeriesRendering {
                         upperBounds[index].withUnsafeBufferPointer { buffer.append(contentsOf: $0) }
                         buffer.append("\"} ")
                         buffer.appendDecimal(cumulative)
+                        if !exemplars.isEmpty, let exemplar = exemplars[index] {
+                            buffer.appendExemplar(exemplar)
+                        }
                         buffer.append(UInt8(ascii: "\n"))
                     }
                 }
@@ -71,5 +78,28 @@ enum SeriesRendering {
             buffer.append(UInt8(ascii: "}"))
         }
         buffer.append(UInt8(ascii: " "))
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Appends ` # {trace_id="...",span_id="..."} value timestamp`, an OpenMetrics exemplar.
+    mutating func appendExemplar(_ exemplar: Exemplar) {
+        append(" # {trace_id=\"")
+        appendHex(exemplar.trace.traceHigh)
+        appendHex(exemplar.trace.traceLow)
+        append("\",span_id=\"")
+        appendHex(exemplar.trace.span)
+        append("\"} ")
+        appendGoFloat(exemplar.value)
+        append(UInt8(ascii: " "))
+        let microseconds = UInt64((exemplar.timestamp * 1_000_000).rounded())
+        appendDecimal(microseconds / 1_000_000)
+        append(UInt8(ascii: "."))
+        let fraction = microseconds % 1_000_000
+        var divisor: UInt64 = 100_000
+        while divisor > 0 {
+            append(UInt8(ascii: "0") + UInt8(fraction / divisor % 10))
+            divisor /= 10
+        }
     }
 }

@@ -44,9 +44,11 @@ final class RealPrometheus: Sendable {
 
     /// Starts Prometheus scraping `127.0.0.1:targetPort` as job `job`, with `scrapeSettings` (YAML
     /// lines of the job, such as `scheme: https`, indented by four spaces), and returns once its API
-    /// answers `/-/ready`. A web port taken between picking it and Prometheus binding it is
-    /// retried with another.
-    static func start(scrapingPort targetPort: Int, job: String, scrapeSettings: String = "") async throws -> RealPrometheus {
+    /// answers `/-/ready`; `features` are given to `--enable-feature`. A web port taken between
+    /// picking it and Prometheus binding it is retried with another.
+    static func start(
+        scrapingPort targetPort: Int, job: String, scrapeSettings: String = "", features: [String] = []
+    ) async throws -> RealPrometheus {
         guard FileManager.default.isExecutableFile(atPath: executablePath) else {
             throw PrometheusHarnessError(description: """
                 \(executablePath) is missing: install Debian's `prometheus` package, \
@@ -55,7 +57,7 @@ final class RealPrometheus: Sendable {
         }
         var attempt = 1
         while true {
-            let prometheus = try await launch(scrapingPort: targetPort, job: job, scrapeSettings: scrapeSettings)
+            let prometheus = try await launch(scrapingPort: targetPort, job: job, scrapeSettings: scrapeSettings, features: features)
             do {
                 try await prometheus.waitUntilReady()
                 return prometheus
@@ -68,7 +70,9 @@ final class RealPrometheus: Sendable {
         }
     }
 
-    private static func launch(scrapingPort targetPort: Int, job: String, scrapeSettings: String) async throws -> RealPrometheus {
+    private static func launch(
+        scrapingPort targetPort: Int, job: String, scrapeSettings: String, features: [String]
+    ) async throws -> RealPrometheus {
         let fileManager = FileManager.default
         let directory = fileManager.temporaryDirectory
             .appendingPathComponent("breakwater-prometheus-\(UUID().uuidString)")
@@ -97,7 +101,7 @@ final class RealPrometheus: Sendable {
                 "--config.file=\(configuration.path)",
                 "--storage.tsdb.path=\(directory.appendingPathComponent("data").path)",
                 "--web.listen-address=127.0.0.1:\(port)",
-            ]
+            ] + features.map { "--enable-feature=\($0)" }
             process.standardInput = FileHandle.nullDevice
             let exited = DispatchSemaphore(value: 0)
             process.terminationHandler = { _ in exited.signal() }
@@ -261,6 +265,15 @@ final class RealPrometheus: Sendable {
         return data[name] ?? []
     }
 
+    /// The exemplars Prometheus stored for the series `promql` selects, from an hour ago to now
+    /// (`/api/v1/query_exemplars`, with `--enable-feature=exemplar-storage`).
+    func exemplars(_ promql: String) async throws -> [PrometheusExemplarSeries] {
+        let now = Int(Date().timeIntervalSince1970)
+        return try await apiData(
+            [PrometheusExemplarSeries].self,
+            from: "/api/v1/query_exemplars?query=\(Self.percentEncoded(promql))&start=\(now - 3_600)&end=\(now + 60)")
+    }
+
     private static func percentEncoded(_ text: String) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
@@ -320,15 +333,18 @@ final class RealPrometheus: Sendable {
 }
 
 /// Runs `body` with a Prometheus that scrapes `127.0.0.1:targetPort` as job `job` (with
-/// `scrapeSettings`, as ``RealPrometheus/start(scrapingPort:job:scrapeSettings:)`` takes them), then stops
+/// `scrapeSettings` and `features`, as ``RealPrometheus/start(scrapingPort:job:scrapeSettings:features:)``
+/// takes them), then stops
 /// Prometheus and removes its directory, however `body` ends.
 func withPrometheus<Result: Sendable>(
     scrapingPort targetPort: Int,
     job: String,
     scrapeSettings: String = "",
+    features: [String] = [],
     _ body: (RealPrometheus) async throws -> Result
 ) async throws -> Result {
-    let prometheus = try await RealPrometheus.start(scrapingPort: targetPort, job: job, scrapeSettings: scrapeSettings)
+    let prometheus = try await RealPrometheus.start(
+        scrapingPort: targetPort, job: job, scrapeSettings: scrapeSettings, features: features)
     do {
         let result = try await body(prometheus)
         await prometheus.stop()
@@ -410,4 +426,16 @@ struct PrometheusMetadata: Decodable, Sendable {
     let type: String
     let help: String
     let unit: String
+}
+
+/// The exemplars of one series, as `/api/v1/query_exemplars` gives them.
+struct PrometheusExemplarSeries: Decodable, Sendable {
+    struct Exemplar: Decodable, Sendable {
+        let labels: [String: String]
+        let value: String
+        let timestamp: Double
+    }
+
+    let seriesLabels: [String: String]
+    let exemplars: [Exemplar]
 }
