@@ -23,6 +23,8 @@ let package = Package(
         // Only for comparison: the metrics benchmarks run BreakwaterMetrics beside it.
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        .package(url: "https://github.com/apple/swift-service-context.git", from: "1.5.1"),
     ],
     targets: [
         .executableTarget(
@@ -31,7 +33,10 @@ let package = Package(
                 .product(name: "Breakwater", package: "Breakwater"),
                 .product(name: "BreakwaterMetrics", package: "Breakwater"),
                 .product(name: "BreakwaterSwiftMetrics", package: "Breakwater"),
+                .product(name: "BreakwaterTracing", package: "Breakwater"),
                 .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
+                .product(name: "ServiceContextModule", package: "swift-service-context"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],

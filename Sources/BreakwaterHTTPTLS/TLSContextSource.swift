@@ -1,4 +1,5 @@
 import Breakwater
+import Foundation
 import Logging
 import NIOSSL
 
@@ -21,7 +22,7 @@ final class TLSContextSource: Sendable {
         self.tls = tls
         self.logger = logger
         let stamps = tls.files.map(FileStamp.init(path:))
-        current = Guarded(Current(stamps: stamps, context: try Self.makeContext(tls), failedStamps: nil))
+        current = Guarded(Current(stamps: stamps, context: try Self.makeContext(tls, logger: logger), failedStamps: nil))
     }
 
     /// The context for a connection accepted now: the last one built, or a new one when the files
@@ -31,7 +32,7 @@ final class TLSContextSource: Sendable {
         return current.withLock { current in
             guard stamps != current.stamps, stamps != current.failedStamps else { return current.context }
             do {
-                current.context = try Self.makeContext(tls)
+                current.context = try Self.makeContext(tls, logger: logger)
                 current.stamps = stamps
                 current.failedStamps = nil
                 logger.info("metrics server TLS files reloaded")
@@ -43,8 +44,11 @@ final class TLSContextSource: Sendable {
         }
     }
 
-    private static func makeContext(_ tls: MetricsServerTLS) throws(MetricsServerTLSError) -> NIOSSLContext {
+    /// A context from the files; a certificate outside its validity period is served all the same
+    /// (it may be the only one there is) and logged, since every client will refuse it.
+    private static func makeContext(_ tls: MetricsServerTLS, logger: Logger) throws(MetricsServerTLSError) -> NIOSSLContext {
         let chain = try certificates(in: tls.certificateChainFile)
+        warnOutsideValidity(chain[0], file: tls.certificateChainFile, logger: logger)
         let key: NIOSSLPrivateKey
         do {
             key = try NIOSSLPrivateKey(file: tls.privateKeyFile, format: .pem)
@@ -73,6 +77,25 @@ final class TLSContextSource: Sendable {
         } catch {
             throw MetricsServerTLSError(file: tls.privateKeyFile, reason: "\(error)")
         }
+    }
+
+    private static func warnOutsideValidity(_ certificate: NIOSSLCertificate, file: String, logger: Logger) {
+        let now = time(nil)
+        let problem: String
+        if certificate.notValidAfter < now {
+            problem = "metrics server TLS certificate has expired; clients will refuse it"
+        } else if certificate.notValidBefore > now {
+            problem = "metrics server TLS certificate is not valid yet; clients will refuse it"
+        } else {
+            return
+        }
+        logger.warning(
+            "\(problem)",
+            metadata: [
+                "file": "\(file)",
+                "notValidBefore": "\(Date(timeIntervalSince1970: TimeInterval(certificate.notValidBefore)))",
+                "notValidAfter": "\(Date(timeIntervalSince1970: TimeInterval(certificate.notValidAfter)))",
+            ])
     }
 
     /// The PEM certificates in the file at `path`; a file that does not load, or holds none,

@@ -22,9 +22,20 @@ public struct TraceReference: Sendable, Hashable {
     /// of trace ID and 16 of span ID. `nil` for any other length or character, and for the
     /// all-zero IDs W3C Trace Context declares invalid.
     public init?(traceID: some StringProtocol, spanID: some StringProtocol) {
-        guard traceID.utf8.count == 32, spanID.utf8.count == 16,
-            let high = UInt64(hex: traceID.utf8.prefix(16)), let low = UInt64(hex: traceID.utf8.dropFirst(16)),
-            let span = UInt64(hex: spanID.utf8), high | low != 0, span != 0
+        var traceID = String(traceID)
+        var spanID = String(spanID)
+        guard let reference = traceID.withUTF8({ trace in spanID.withUTF8 { Self(hexTraceID: trace, spanID: $0) } }) else {
+            return nil
+        }
+        self = reference
+    }
+
+    /// A reference from 32 hex digits of trace ID and 16 of span ID, without allocating.
+    package init?(hexTraceID traceID: UnsafeBufferPointer<UInt8>, spanID: UnsafeBufferPointer<UInt8>) {
+        guard traceID.count == 32, spanID.count == 16,
+            let high = UInt64(hex: UnsafeBufferPointer(rebasing: traceID[0..<16])),
+            let low = UInt64(hex: UnsafeBufferPointer(rebasing: traceID[16..<32])),
+            let span = UInt64(hex: spanID), high | low != 0, span != 0
         else { return nil }
         self.init(traceID: (high, low), spanID: span)
     }
@@ -47,8 +58,8 @@ public struct TraceReference: Sendable, Hashable {
 public typealias ExemplarSource = @Sendable () -> TraceReference?
 
 extension UInt64 {
-    /// The number in exactly 16 or fewer hex digits, either case; `nil` for anything else.
-    init?(hex digits: some Collection<UInt8>) {
+    /// The number in 1 to 16 hex digits, either case; `nil` for anything else.
+    package init?(hex digits: UnsafeBufferPointer<UInt8>) {
         guard !digits.isEmpty, digits.count <= 16 else { return nil }
         var value: UInt64 = 0
         for digit in digits {

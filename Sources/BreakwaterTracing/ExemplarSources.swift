@@ -54,12 +54,17 @@ struct TraceparentCarrier: Sendable {
 
         /// The trace and parent IDs of a version-00 `traceparent`
         /// (`00-<32 hex trace ID>-<16 hex parent ID>-<2 hex flags>`), when its sampled flag is set.
+        /// Read at fixed offsets, without allocating.
         static func sampledSpan(inTraceparent value: String) -> TraceReference? {
-            let fields = value.utf8.split(separator: UInt8(ascii: "-"), omittingEmptySubsequences: false)
-            guard fields.count == 4, fields[0].elementsEqual("00".utf8), fields[3].count == 2,
-                let flags = UInt8(Substring(fields[3]), radix: 16), flags & 1 == 1
-            else { return nil }
-            return TraceReference(traceID: Substring(fields[1]), spanID: Substring(fields[2]))
+            var value = value
+            return value.withUTF8 { bytes -> TraceReference? in
+                guard bytes.count == 55, bytes[0] == UInt8(ascii: "0"), bytes[1] == UInt8(ascii: "0"),
+                    bytes[2] == UInt8(ascii: "-"), bytes[35] == UInt8(ascii: "-"), bytes[52] == UInt8(ascii: "-"),
+                    let flags = UInt64(hex: UnsafeBufferPointer(rebasing: bytes[53..<55])), flags & 1 == 1
+                else { return nil }
+                return TraceReference(
+                    hexTraceID: UnsafeBufferPointer(rebasing: bytes[3..<35]), spanID: UnsafeBufferPointer(rebasing: bytes[36..<52]))
+            }
         }
     }
 }

@@ -155,6 +155,43 @@ import Testing
         }
     }
 
+    @Test func anExpiredClientCertificateIsRefusedAndTheListenerKeepsServing() async throws {
+        let authority = try await CertificateAuthority()
+        defer { authority.remove() }
+        let server = try await authority.issue("server")
+        let expired = try await authority.issue("expired", forClient: true, days: -1)
+        let client = try await authority.issue("client", forClient: true)
+        let tls = MetricsServerTLS(
+            certificateChainFile: server.certificate, privateKeyFile: server.key,
+            clientAuthentication: .required(caFile: authority.certificateFile))
+        try await withTLSServer(tls) { port in
+            let url = "https://127.0.0.1:\(port)/metrics"
+            let trust = ["--cacert", authority.certificateFile]
+            let refused = try await curl(trust + ["--cert", expired.certificate, "--key", expired.key], url)
+            let served = try await curl(trust + ["--cert", client.certificate, "--key", client.key], url)
+            #expect(refused.status == 0, "\(refused.output)")
+            #expect(refused.output.contains("expired"), "\(refused.output)")
+            #expect(served.status == 200, "\(served.output)")
+        }
+    }
+
+    /// A server certificate past its end still loads (it may be the only one there is), is
+    /// logged as a warning, and clients refuse it saying why.
+    @Test func anExpiredServerCertificateIsLoggedAndRefusedByClients() async throws {
+        let authority = try await CertificateAuthority()
+        defer { authority.remove() }
+        let server = try await authority.issue("server", days: -1)
+        let records = LogRecords()
+        try await withTLSServer(MetricsServerTLS(certificateChainFile: server.certificate, privateKeyFile: server.key), logTo: records) { port in
+            let refused = try await curl(["--cacert", authority.certificateFile], "https://127.0.0.1:\(port)/metrics")
+            #expect(refused.status == 0)
+            #expect(refused.output.contains("expired"), "\(refused.output)")
+        }
+        let warnings = records.lines.withLock { $0.filter { $0.level == .warning } }
+        #expect(warnings.map(\.message) == ["metrics server TLS certificate has expired; clients will refuse it"])
+        #expect(warnings.first?.metadata["file"] == server.certificate)
+    }
+
     @Test func aReplacedCertificateIsServedToTheNextConnectionAndAHalfWrittenOneIsNot() async throws {
         let authority = try await CertificateAuthority()
         defer { authority.remove() }

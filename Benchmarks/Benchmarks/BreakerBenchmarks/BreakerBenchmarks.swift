@@ -11,6 +11,7 @@ let benchmarks: @Sendable () -> Void = {
     registerHalfOpenBenchmarks()
     registerContentionBenchmarks()
     registerMetricsBenchmarks()
+    registerExemplarBenchmarks()
 }
 
 extension Benchmark.Configuration {

@@ -46,11 +46,11 @@ enum HeldSeries {
 
 extension Breakers {
     /// A closed breaker of a registry with the default configuration, whose metrics a collector
-    /// records: the breaker metrics binding is its only observer.
-    static func withMetrics(_ name: String) throws -> CircuitBreaker {
+    /// records, with `exemplars` if given: the breaker metrics binding is its only observer.
+    static func withMetrics(_ name: String, exemplars: ExemplarSource? = nil) throws -> CircuitBreaker {
         let registry = try CircuitBreakerRegistry(logger: quietLogger)
         // The breaker's observer list keeps the binding's series, and with them the collector, alive.
-        try MetricsCollector(processMetrics: false).recordMetrics(of: registry)
+        try MetricsCollector(processMetrics: false).recordMetrics(of: registry, exemplars: exemplars)
         return try registry.breaker(named: name)
     }
 

@@ -30,9 +30,9 @@ struct CertificateAuthority {
     var certificateFile: String { path("\(name).crt") }
 
     /// Issues a certificate named `file` (`file.crt` and `file.key`): for a server at 127.0.0.1
-    /// and localhost, or for a client.
+    /// and localhost, or for a client; valid for `days` from now, expired for -1.
     @discardableResult
-    func issue(_ file: String, forClient: Bool = false) async throws -> (certificate: String, key: String) {
+    func issue(_ file: String, forClient: Bool = false, days: Int = 2) async throws -> (certificate: String, key: String) {
         let extensions = path("\(file).ext")
         try (forClient ? "extendedKeyUsage=clientAuth\n" : "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n")
             .write(toFile: extensions, atomically: true, encoding: .utf8)
@@ -42,7 +42,7 @@ struct CertificateAuthority {
         ])
         try await openssl([
             "x509", "-req", "-in", path("\(file).csr"), "-CA", certificateFile, "-CAkey", path("\(name).key"),
-            "-CAcreateserial", "-out", path("\(file).crt"), "-days", "2", "-extfile", extensions,
+            "-CAcreateserial", "-out", path("\(file).crt"), "-days", String(days), "-extfile", extensions,
         ])
         return (path("\(file).crt"), path("\(file).key"))
     }
