@@ -12,6 +12,7 @@ import NIOHTTP1
 ///   `100 Continue` once the responses before it are written.
 /// - Pipelining: at most `maximumPipelinedRequests` requests may wait for their answers; a client
 ///   that sends more gets the answers it is owed and then the connection closes.
+/// - Writing: bodies go out in slices while the channel is writable (``ResponseOutbox``).
 /// - Deadlines: a new connection must deliver its first request within the read timeout; between
 ///   requests it may idle for the idle timeout; from the first byte of a request, the whole
 ///   request must arrive within the read timeout; while a response is unwritten, the write timeout
@@ -68,6 +69,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private var quiescing = false
     private var lingering = false
 
+    private let outbox = ResponseOutbox()
     private var deadline: (kind: Deadline, task: Scheduled<Void>)?
     private var phase: ConnectionPhase?
 
@@ -102,11 +104,20 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     func handlerRemoved(context: ChannelHandlerContext) {
         cancelDeadline()
+        outbox.failAll()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         cancelDeadline()
+        outbox.failAll()
         context.fireChannelInactive()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            outbox.send(context: context, wrap: wrapOutboundOut)
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     // MARK: Inbound
@@ -237,10 +248,6 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             head.headers.add(name: "Connection", value: "keep-alive")
         }
         unwritten += 1
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        if let body = response.body {
-            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        }
         let written = context.eventLoop.makePromise(of: Void.self)
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let holds = response.holds
@@ -252,7 +259,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             handler.responseWritten(context: context)
         }
         written.futureResult.cascade(to: promise)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
+        outbox.append(head, body: response.body, written: written)
+        outbox.send(context: context, wrap: wrapOutboundOut)
         // The first response queued starts the write deadline; further ones queue behind it.
         update(context: context)
     }

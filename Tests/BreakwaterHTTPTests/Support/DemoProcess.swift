@@ -3,7 +3,8 @@
 
 import Foundation
 
-/// A running `breakwater-demo`, built beside the test bundle, serving on 127.0.0.1.
+/// A running `breakwater-demo`, built beside the test bundle, serving on 127.0.0.1 (over HTTP, or
+/// HTTPS with `--web.config.file`).
 final class DemoProcess: @unchecked Sendable {
     private let process = Process()
     private let outputFile: URL
@@ -30,7 +31,7 @@ final class DemoProcess: @unchecked Sendable {
         let deadline = ContinuousClock.now + .seconds(120)
         while port == 0 {
             let log = (try? String(contentsOf: outputFile, encoding: .utf8)) ?? ""
-            if let address = log.range(of: "scrape http://127.0.0.1:"),
+            if let address = log.range(of: "://127.0.0.1:"),
                 let found = Int(log[address.upperBound...].prefix { $0.isNumber })
             {
                 port = found
