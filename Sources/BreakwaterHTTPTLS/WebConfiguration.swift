@@ -55,7 +55,10 @@ public struct WebConfiguration: Sendable, Hashable {
     }
 
     /// The configuration in `yaml`, with relative paths read from `directory`.
-    /// - Parameter file: The name errors give the text.
+    /// - Parameters:
+    ///   - yaml: The text of a web configuration file.
+    ///   - directory: The directory relative paths in it are read from.
+    ///   - file: The name errors give the text.
     /// - Throws: ``WebConfigurationError`` as ``init(file:)``.
     public init(yaml: String, directory: String, file: String = "web configuration") throws(WebConfigurationError) {
         var reader = WebConfigurationReader(file: file, directory: directory)
