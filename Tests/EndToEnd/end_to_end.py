@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """End-to-end operator test of Breakwater's demo, dashboard, alert rules and alert routing.
 
-Starts three breakwater-demo instances, a real Prometheus scraping them every second with
+Starts three breakwater-demo instances serving over mutual TLS (an exporter web configuration
+file, certificates made by openssl), a real Prometheus scraping them every second with a client
+certificate and
 Grafana/breakwater-alerts.yml, and a real Alertmanager running the shipped
 Grafana/alertmanager.example.yml (its routes, receivers and inhibitions as they are; only the
 webhook URLs point at this script, one path per receiver, and the grouping timers are 1 s), all on
