@@ -3,8 +3,7 @@
 
 Starts three breakwater-demo instances serving over mutual TLS (an exporter web configuration
 file, certificates made by openssl), a real Prometheus scraping them every second with a client
-certificate and
-Grafana/breakwater-alerts.yml, and a real Alertmanager running the shipped
+certificate and Grafana/breakwater-alerts.yml, and a real Alertmanager running the shipped
 Grafana/alertmanager.example.yml (its routes, receivers and inhibitions as they are; only the
 webhook URLs point at this script, one path per receiver, and the grouping timers are 1 s), all on
 127.0.0.1 with free ports. The demos: one whose payments dependency is down for 6 minutes, one that
