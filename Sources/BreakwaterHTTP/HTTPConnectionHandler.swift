@@ -56,7 +56,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private var lastReadAt: NIODeadline
     /// Requests handed to the responder and not answered yet.
     private var unanswered = 0
-    /// Responses handed to NIO whose last byte the kernel has not taken yet.
+    /// Responses queued in the outbox or handed to NIO whose last byte the kernel has not taken yet.
     private var unwritten = 0
     private var answeredAny = false
     /// Whether the request being received waits for a `100 Continue`.
@@ -102,14 +102,16 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         context.fireChannelActive()
     }
 
+    // Queued responses fail first: their failure counts them written, which may arm a deadline,
+    // and a connection that is gone keeps none.
     func handlerRemoved(context: ChannelHandlerContext) {
-        cancelDeadline()
         outbox.failAll()
+        cancelDeadline()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        cancelDeadline()
         outbox.failAll()
+        cancelDeadline()
         context.fireChannelInactive()
     }
 

@@ -11,6 +11,10 @@ final class TLSContextSource: Sendable {
         var context: NIOSSLContext
         /// The stamps of a set of files that did not load, so it is not tried again per connection.
         var failedStamps: [FileStamp]?
+        /// The served certificate, whose validity is checked as connections arrive.
+        var certificate: NIOSSLCertificate
+        /// Whether the certificate was logged as outside its validity: once per certificate.
+        var loggedInvalid = false
     }
 
     private let tls: MetricsServerTLS
@@ -22,7 +26,10 @@ final class TLSContextSource: Sendable {
         self.tls = tls
         self.logger = logger
         let stamps = tls.files.map(FileStamp.init(path:))
-        current = Guarded(Current(stamps: stamps, context: try Self.makeContext(tls, logger: logger), failedStamps: nil))
+        let (context, certificate) = try Self.makeContext(tls)
+        var loaded = Current(stamps: stamps, context: context, failedStamps: nil, certificate: certificate)
+        Self.logIfInvalid(&loaded, file: tls.certificateChainFile, logger: logger)
+        current = Guarded(loaded)
     }
 
     /// The context for a connection accepted now: the last one built, or a new one when the files
@@ -30,25 +37,24 @@ final class TLSContextSource: Sendable {
     func context() -> NIOSSLContext {
         let stamps = tls.files.map(FileStamp.init(path:))
         return current.withLock { current in
-            guard stamps != current.stamps, stamps != current.failedStamps else { return current.context }
-            do {
-                current.context = try Self.makeContext(tls, logger: logger)
-                current.stamps = stamps
-                current.failedStamps = nil
-                logger.info("metrics server TLS files reloaded")
-            } catch {
-                current.failedStamps = stamps
-                logger.error("metrics server TLS files changed but do not load; serving the previous ones: \(error)")
+            if stamps != current.stamps, stamps != current.failedStamps {
+                do {
+                    let (context, certificate) = try Self.makeContext(tls)
+                    current = Current(stamps: stamps, context: context, failedStamps: nil, certificate: certificate)
+                    logger.info("metrics server TLS files reloaded")
+                } catch {
+                    current.failedStamps = stamps
+                    logger.error("metrics server TLS files changed but do not load; serving the previous ones: \(error)")
+                }
             }
+            Self.logIfInvalid(&current, file: tls.certificateChainFile, logger: logger)
             return current.context
         }
     }
 
-    /// A context from the files; a certificate outside its validity period is served all the same
-    /// (it may be the only one there is) and logged, since every client will refuse it.
-    private static func makeContext(_ tls: MetricsServerTLS, logger: Logger) throws(MetricsServerTLSError) -> NIOSSLContext {
+    /// A context from the files, with the certificate it serves.
+    private static func makeContext(_ tls: MetricsServerTLS) throws(MetricsServerTLSError) -> (NIOSSLContext, NIOSSLCertificate) {
         let chain = try certificates(in: tls.certificateChainFile)
-        warnOutsideValidity(chain[0], file: tls.certificateChainFile, logger: logger)
         let key: NIOSSLPrivateKey
         do {
             key = try NIOSSLPrivateKey(file: tls.privateKeyFile, format: .pem)
@@ -73,22 +79,29 @@ final class TLSContextSource: Sendable {
             configuration.trustRoots = .certificates([])
         }
         do {
-            return try NIOSSLContext(configuration: configuration)
+            return (try NIOSSLContext(configuration: configuration), chain[0])
         } catch {
             throw MetricsServerTLSError(file: tls.privateKeyFile, reason: "\(error)")
         }
     }
 
-    private static func warnOutsideValidity(_ certificate: NIOSSLCertificate, file: String, logger: Logger) {
+    /// Logs, once per certificate, a served certificate outside its validity period: served all
+    /// the same (it may be the only one there is, as when a rotation failed), but clients that
+    /// verify it refuse it. Checked at load and as connections arrive, so a certificate that
+    /// expires while served is noticed at the next connection.
+    private static func logIfInvalid(_ current: inout Current, file: String, logger: Logger) {
+        guard !current.loggedInvalid else { return }
         let now = time(nil)
+        let certificate = current.certificate
         let problem: String
         if certificate.notValidAfter < now {
-            problem = "metrics server TLS certificate has expired; clients will refuse it"
+            problem = "metrics server TLS certificate has expired; clients that verify it refuse it"
         } else if certificate.notValidBefore > now {
-            problem = "metrics server TLS certificate is not valid yet; clients will refuse it"
+            problem = "metrics server TLS certificate is not valid yet; clients that verify it refuse it"
         } else {
             return
         }
+        current.loggedInvalid = true
         logger.warning(
             "\(problem)",
             metadata: [

@@ -29,6 +29,11 @@ import Foundation
 /// rather than ignored, so that no setting is silently dropped. Unlike exporter-toolkit, the two
 /// verifying client modes need `client_ca_file` (they do not fall back to the system's
 /// authorities), and `client_ca_file` with a mode that verifies nothing is an error.
+///
+/// The file is read once, when the configuration is made; the certificate files it names are
+/// read again whenever they change (see ``MetricsServerTLS``), but a change to the web
+/// configuration file itself (another `client_auth_type`, other paths) takes a restart, where
+/// exporter-toolkit reads the file again at each handshake.
 public struct WebConfiguration: Sendable, Hashable {
     /// TLS for the listener, or `nil` when the file asks for none (an empty file, or one without
     /// `tls_server_config`): plain HTTP.

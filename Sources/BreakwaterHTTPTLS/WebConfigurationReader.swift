@@ -7,19 +7,24 @@ struct WebConfigurationReader {
     let file: String
     let directory: String
 
-    /// Keys exporter-toolkit knows and Breakwater does not implement, with what to do instead.
-    private static let unimplemented: [String: String] = [
-        "basic_auth_users": "bcrypt-hashed users are not supported; give the listener BasicAuthentication in code",
-        "rate_limit": "rate limiting is not supported; the listener bounds its connections and renders itself",
-        "headers": "custom response headers are not supported",
-        "cert": "certificates inline are not supported; use cert_file",
-        "key": "keys inline are not supported; use key_file",
-        "client_ca": "authorities inline are not supported; use client_ca_file",
-        "cipher_suites": "the cipher suites are BoringSSL's defaults and cannot be chosen",
-        "curve_preferences": "the curves are BoringSSL's defaults and cannot be chosen",
-        "prefer_server_cipher_suites": "the cipher suites are BoringSSL's defaults and cannot be chosen",
-        "max_version": "the newest version is always TLS 1.3",
-        "client_allowed_sans": "client certificates cannot be limited by subject alternative name",
+    /// Keys exporter-toolkit knows and Breakwater does not implement, by the mapping they belong
+    /// in, with what to do instead.
+    private static let unimplemented: [String: [String: String]] = [
+        "the file": [
+            "basic_auth_users": "bcrypt-hashed users are not supported; give the listener BasicAuthentication in code",
+            "rate_limit": "rate limiting is not supported; the listener bounds its connections and renders itself",
+        ],
+        "http_server_config": ["headers": "custom response headers are not supported"],
+        "tls_server_config": [
+            "cert": "certificates inline are not supported; use cert_file",
+            "key": "keys inline are not supported; use key_file",
+            "client_ca": "authorities inline are not supported; use client_ca_file",
+            "cipher_suites": "the cipher suites are BoringSSL's defaults and cannot be chosen",
+            "curve_preferences": "the curves are BoringSSL's defaults and cannot be chosen",
+            "prefer_server_cipher_suites": "the cipher suites are BoringSSL's defaults and cannot be chosen",
+            "max_version": "the newest version is always TLS 1.3",
+            "client_allowed_sans": "client certificates cannot be limited by subject alternative name",
+        ],
     ]
 
     /// The TLS the document asks for, or `nil` for none.
@@ -95,7 +100,7 @@ struct WebConfigurationReader {
         var members: [String: Node] = [:]
         for (keyNode, value) in mapping {
             guard let key = keyNode.string else { throw error(at: keyNode, "\(place) has a key that is not a string") }
-            if let advice = Self.unimplemented[key] { throw error(at: keyNode, "\(key) in \(place): \(advice)") }
+            if let advice = Self.unimplemented[place]?[key] { throw error(at: keyNode, "\(key) in \(place): \(advice)") }
             guard keys.contains(key) else {
                 throw error(at: keyNode, "unknown key \(key) in \(place); known: \(keys.sorted().joined(separator: ", "))")
             }

@@ -90,7 +90,7 @@ extension Array where Element == UInt8 {
         append("\",span_id=\"")
         appendHex(exemplar.trace.span)
         append("\"} ")
-        appendGoFloat(exemplar.value)
+        appendCanonicalFloat(exemplar.value)
         append(UInt8(ascii: " "))
         let microseconds = UInt64((exemplar.timestamp * 1_000_000).rounded())
         appendDecimal(microseconds / 1_000_000)

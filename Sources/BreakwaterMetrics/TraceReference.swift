@@ -53,8 +53,8 @@ public struct TraceReference: Sendable, Hashable {
 
 /// Where the breaker metrics find the trace of the call being recorded: called on the caller's
 /// task as each call ends, so task-local context (swift-distributed-tracing's `ServiceContext`)
-/// is the caller's. Returns `nil` when the call is not in a sampled trace; it must not allocate
-/// then, since it runs on every call.
+/// is the caller's. Returns `nil` when the call is not in a sampled trace. It runs on every call,
+/// so it should cost next to nothing, and allocate nothing, outside a trace.
 public typealias ExemplarSource = @Sendable () -> TraceReference?
 
 extension UInt64 {

@@ -16,7 +16,9 @@ import ServiceContextModule
 /// `traceparent`, so any tracer that propagates W3C Trace Context works, without Breakwater
 /// depending on one. Only sampled traces give exemplars (the `traceparent`'s sampled flag):
 /// an unsampled trace is never stored, so a link to it would lead nowhere. A call with no
-/// `ServiceContext` costs one task-local read and allocates nothing.
+/// `ServiceContext` costs one task-local read and allocates nothing; a call in a span, sampled or
+/// not, costs what the tracer spends formatting its `traceparent` (the generic tracing API tells
+/// whether a span is sampled only through it).
 public enum ExemplarSources {
     /// The span of the current `ServiceContext`, through `InstrumentationSystem.instrument`,
     /// read at each call, so the source works whether it is made before or after the bootstrap.
