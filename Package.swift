@@ -127,10 +127,13 @@ let package = Package(
                 "Breakwater",
                 "BreakwaterHTTP",
                 "BreakwaterHTTPTLS",
+                "BreakwaterTracing",
                 "BreakwaterMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
+                .product(name: "ServiceContextModule", package: "swift-service-context"),
             ]
         ),
         .testTarget(

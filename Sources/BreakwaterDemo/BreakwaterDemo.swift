@@ -51,6 +51,9 @@ struct BreakwaterDemo: AsyncParsableCommand {
     @Option(help: "Extra synthetic circuits, to try Breakwater at scale.")
     var circuits: Int = 0
 
+    @Flag(help: "Run each call to the four dependencies in a sampled span of a trace of its own, so that the OpenMetrics exposition carries exemplars (trace and span IDs) a Prometheus with exemplar storage keeps.")
+    var traces = false
+
     @Option(help: "Seconds to run; 0 runs until Ctrl-C.")
     var duration: Double = 0
 
@@ -86,7 +89,7 @@ struct BreakwaterDemo: AsyncParsableCommand {
             try registry.breaker(named: $0, configuration: Dependencies.synthetic)
         }
         let collector = MetricsCollector()
-        try collector.recordMetrics(of: registry)
+        try collector.recordMetrics(of: registry, exemplars: traces ? SyntheticTraces.exemplars : nil)
         let configuration = MetricsServerConfiguration(
             host: host,
             port: port,
@@ -108,7 +111,7 @@ struct BreakwaterDemo: AsyncParsableCommand {
 
         let traffic = Traffic(
             scenario: scenario, dependencies: dependencies, synthetic: synthetic,
-            start: clock.now, clock: clock, callsPerSecond: rate, cycles: outageCycles)
+            start: clock.now, clock: clock, callsPerSecond: rate, cycles: outageCycles, traced: traces)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [.init(service: traffic)],

@@ -11,6 +11,8 @@ struct Traffic: Service {
     let callsPerSecond: Double
     /// How many times the scenario's script runs before the dependencies stay healthy; 0: forever.
     let cycles: Int
+    /// Whether each call to a dependency runs in a sampled span (``SyntheticTraces``).
+    let traced: Bool
 
     struct SimulatedFailure: Error {}
 
@@ -29,7 +31,13 @@ struct Traffic: Service {
     private func drive(_ breaker: CircuitBreaker) async {
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled {
-                group.addTask { await call(breaker) }
+                group.addTask {
+                    if traced {
+                        await SyntheticTraces.inSpan { await call(breaker) }
+                    } else {
+                        await call(breaker)
+                    }
+                }
                 try? await Task.sleep(for: .seconds(1 / callsPerSecond))
             }
         }

@@ -170,7 +170,8 @@ class EndToEnd:
 
         demo_arguments = {
             # payments fails from 10 s to 6 minutes: its circuit stays open long enough to page.
-            down: ["--scenario", "down", "--outage-cycles", str(DOWN_MINUTES)],
+            # Its calls run in sampled spans, so its exposition carries exemplars.
+            down: ["--scenario", "down", "--outage-cycles", str(DOWN_MINUTES), "--traces"],
             # the outage script once, then healthy; restarted mid-test, running it again.
             restarted: ["--outage-cycles", "1"],
             # payments opens every 10 s: flapping, until the process is stopped for good.
@@ -205,7 +206,8 @@ class EndToEnd:
             processes.start("prometheus", [
                 a.prometheus, f"--config.file={prometheus_config}",
                 f"--storage.tsdb.path={os.path.join(directory, 'prometheus-data')}",
-                f"--web.listen-address=127.0.0.1:{prometheus_port}", "--log.level=warn"])
+                f"--web.listen-address=127.0.0.1:{prometheus_port}", "--enable-feature=exemplar-storage",
+                "--log.level=warn"])
 
             def ready(url, context=None):
                 processes.check_running()
@@ -253,6 +255,7 @@ class EndToEnd:
             time.sleep(settle)
         processes.check_running()
         self.dashboard_checks(prometheus, instances)
+        self.exemplar_check(prometheus, instances, traced=down)
         self.aggregate_checks(prometheus, instances)
 
         # The flapping demo stops for good: its target is down from now on.
@@ -428,6 +431,33 @@ class EndToEnd:
             if empty:
                 raise CheckFailed(f"{len(empty)} of {len(queries)} queries wrong:\n    " + "\n    ".join(empty))
             c["detail"] = f"{len(queries)} queries over the last {range_seconds} s, 3 variables"
+
+    def exemplar_check(self, prometheus, instances, traced):
+        """The latency panel's query, asked for exemplars as Grafana asks: those of the traced demo."""
+        with self.check("4b. the latency panel's exemplars: trace and span IDs of the traced demo's calls") as c:
+            dashboard = check_dashboard.load()
+            panel = next(p for p in dashboard["panels"] if p.get("title") == "Call latency p99")
+            if not all(t.get("exemplar") for t in panel["targets"]):
+                raise CheckFailed("the panel does not ask for exemplars")
+            variables = {"job": "breakwater", "instance": check_dashboard.ALL, "circuit": check_dashboard.ALL}
+            expr = next(e for title, e, _ in check_dashboard.queries_with_steps(dashboard, variables)
+                        if title == "Call latency p99")
+            now = time.time()
+            series = get_json(f"{prometheus.url}/api/v1/query_exemplars?" + urllib.parse.urlencode(
+                {"query": expr, "start": now - 120, "end": now}))["data"]
+            exemplars = [(x["seriesLabels"], e) for x in series for e in x["exemplars"]]
+            if not exemplars:
+                raise CheckFailed("Prometheus returned no exemplar for the panel's query")
+            hexes = re.compile(r"[0-9a-f]+")
+            wrong = [(labels, e) for labels, e in exemplars
+                     if labels.get("instance") != traced or set(e["labels"]) != {"trace_id", "span_id"}
+                     or len(e["labels"]["trace_id"]) != 32 or len(e["labels"]["span_id"]) != 16
+                     or not hexes.fullmatch(e["labels"]["trace_id"] + e["labels"]["span_id"])]
+            if wrong:
+                raise CheckFailed(f"{len(wrong)} of {len(exemplars)} exemplars wrong, first: {wrong[0]}")
+            circuits = sorted({labels["circuit"] for labels, _ in exemplars})
+            c["detail"] = (f"{len(exemplars)} exemplars over the last 2 minutes, all from {traced}, "
+                           f"circuits {circuits}, e.g. trace_id {exemplars[0][1]['labels']['trace_id']}")
 
     def aggregate_checks(self, prometheus, instances):
         """The dashboard's aggregate queries over all instances against per-instance answers."""
