@@ -12,10 +12,6 @@ struct Connection: Sendable {
 }
 
 extension MetricsServer {
-    /// How long a closing connection reads and drops what its client still sends, so that the
-    /// client reads its last response rather than a reset.
-    static let lingerTimeout = TimeAmount.seconds(2)
-
     /// Sets up a new connection's pipeline, on its event loop: raw bytes pass a gate that can drop
     /// them, are decoded within the head limit, and become whole requests under the connection's
     /// rules (``HTTPConnectionHandler``).
@@ -53,7 +49,7 @@ extension MetricsServer {
                     readTimeout: TimeAmount(configuration.readTimeout),
                     idleTimeout: TimeAmount(configuration.idleTimeout),
                     writeTimeout: TimeAmount(configuration.writeTimeout),
-                    lingerTimeout: Self.lingerTimeout,
+                    lingerTimeout: TimeAmount(configuration.lingerTimeout),
                     maximumPipelinedRequests: configuration.maximumPipelinedRequests
                 ),
                 gate: gate,

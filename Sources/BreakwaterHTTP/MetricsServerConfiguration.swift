@@ -59,6 +59,9 @@ public struct MetricsServerConfiguration: Sendable {
     /// cannot change a circuit, and each change names the operator who made it. Usernames must
     /// differ from each other and from the ``basicAuthentication`` user's.
     public var operators: [BasicAuthentication]
+    /// How long a closing connection reads and drops what its client still sends, so that the
+    /// client reads its last response rather than a reset. 2 seconds; the tests lengthen it.
+    package var lingerTimeout: Duration = .seconds(2)
 
     /// A configuration; every parameter has the default described on its property.
     public init(

@@ -221,7 +221,9 @@ import Testing
     }
 
     @Test func aClosingConnectionDrainsAtMostAMegabyte() async throws {
-        try await withServer { _, port in
+        // A linger timeout far longer than the drain takes even on a loaded machine: only the
+        // drain limit can end the connection within it.
+        try await withServer(configure: { $0.lingerTimeout = .seconds(60) }) { _, port in
             let (sent, elapsed) = try await offloaded {
                 let connection = try RawConnection(port: port)
                 try connection.send("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -237,7 +239,7 @@ import Testing
             }
             // What the kernel's buffers hold, and the megabyte drained: far from everything.
             #expect(sent < 64 << 20)
-            #expect(elapsed < .seconds(2))
+            #expect(elapsed < .seconds(30))
         }
     }
 
