@@ -29,14 +29,10 @@ enum SyntheticTraces {
 
     /// Runs `operation` in a new sampled span of a new trace.
     static func inSpan(_ operation: () async -> Void) async {
+        let span = TraceReference(
+            traceID: (.random(in: 1...UInt64.max), .random(in: 1...UInt64.max)), spanID: .random(in: 1...UInt64.max))
         var context = ServiceContext.topLevel
-        let traceID = hex(.random(in: 1...UInt64.max)) + hex(.random(in: 1...UInt64.max))
-        context[Traceparent.self] = "00-\(traceID)-\(hex(.random(in: 1...UInt64.max)))-01"
+        context[Traceparent.self] = "00-\(span.traceID)-\(span.spanID)-01"
         await ServiceContext.withValue(context) { await operation() }
-    }
-
-    private static func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
     }
 }

@@ -1,19 +1,12 @@
+import Breakwater
 import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The last exemplar of each bucket of a series (one slot for a counter): the value observed, when,
 /// and the trace it was observed in.
 struct Exemplar: Sendable, Hashable {
     var trace: TraceReference
     var value: Double
-    /// Seconds since 1970, to the microsecond.
+    /// Seconds since 1970 (rendered to the microsecond).
     var timestamp: Double
 }
 
@@ -26,7 +19,8 @@ struct ExemplarSlots: ~Copyable, Sendable {
 
     /// Keeps `trace` with `value`, observed now, in slot `index` of `count`.
     func record(_ trace: TraceReference, value: Double, at index: Int, of count: Int) {
-        let exemplar = Exemplar(trace: trace, value: value, timestamp: Self.now())
+        // The wall-clock time, so that a trace can be found by when it ran.
+        let exemplar = Exemplar(trace: trace, value: value, timestamp: SystemClock().unixTime)
         slots.withLock { slots in
             if slots.isEmpty {
                 slots = Array(repeating: nil, count: count)
@@ -40,12 +34,5 @@ struct ExemplarSlots: ~Copyable, Sendable {
     func all() -> [Exemplar?] {
         guard made.load(ordering: .acquiring) else { return [] }
         return slots.withLock { $0 }
-    }
-
-    /// The wall-clock time, which exemplars carry so that a trace can be found by when it ran.
-    private static func now() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_REALTIME, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec / 1_000) / 1_000_000
     }
 }
