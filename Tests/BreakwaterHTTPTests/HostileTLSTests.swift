@@ -16,12 +16,6 @@ import Testing
             var closedAfter: Double?
             var error: String?
             var scrapeAfter: Int?
-
-            enum CodingKeys: String, CodingKey {
-                case status, seconds, answered, error
-                case closedAfter = "closed_after"
-                case scrapeAfter = "scrape_after"
-            }
         }
 
         var lockout: Case
@@ -31,11 +25,11 @@ import Testing
         var halfClose: Case
         var slowloris: Case
 
-        enum CodingKeys: String, CodingKey {
-            case lockout, connect, slowloris
-            case pipelinedHeads = "pipelined_heads"
-            case neverRead = "never_read"
-            case halfClose = "half_close"
+        /// The script's snake-case keys, read into these properties.
+        static func decode(_ json: [UInt8]) throws -> Results {
+            let decoder = JSONDecoder()
+            decoder.keyDecodingStrategy = .convertFromSnakeCase
+            return try decoder.decode(Results.self, from: Data(json))
         }
     }
 
@@ -87,7 +81,7 @@ import Testing
         let cpu = demo.cpuTime - cpuBefore
         let text = String(decoding: output.standardOutput, as: UTF8.self)
         #expect(output.exitCode == 0, "\(text)\(String(decoding: output.standardError, as: UTF8.self))")
-        let results = try JSONDecoder().decode(Results.self, from: Data(output.standardOutput))
+        let results = try Results.decode(output.standardOutput)
         print("""
             resources: the hostile battery over TLS: resident \(ResourceBoundTests.megabytes(before)) -> peak \
             \(ResourceBoundTests.megabytes(peak)) -> \(ResourceBoundTests.megabytes(after)), CPU \(ResourceBoundTests.milliseconds(cpu)); \
