@@ -55,13 +55,14 @@ func request(
     return try await exchange(text + "\r\n" + (body ?? ""), port: port, head: method == "HEAD")
 }
 
-/// A collector with one gauge family of `series` series (about 20 bytes of text each), for
-/// responses larger than the kernel's socket buffers.
-func wideCollector(series: Int) throws -> MetricsCollector {
+/// A collector with one gauge family of `series` series (about 20 bytes of text each, and
+/// `padding` more in each label value), for responses larger than the kernel's socket buffers.
+func wideCollector(series: Int, padding: Int = 0) throws -> MetricsCollector {
     let collector = MetricsCollector(processMetrics: false)
     let family = try collector.gauge(name: "wide", help: "Many series.", labelNames: ["index"])
+    let pad = String(repeating: "x", count: padding)
     for index in 0..<series {
-        try family.labels(String(index)).set(Double(index))
+        try family.labels(String(index) + pad).set(Double(index))
     }
     return collector
 }
