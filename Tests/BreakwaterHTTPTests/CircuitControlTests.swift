@@ -52,7 +52,7 @@ import Testing
     /// The sum of `circuit_breaker_transitions_total` for `circuit` into `to`, read by client_python.
     func transitions(of circuit: String, to: String, port: Int) async throws -> Double {
         let metrics = try await request("/metrics", port: port, headers: [Self.authorization])
-        let families = try parseWithPrometheusClient(metrics.body, format: .text004)
+        let families = try await parseWithPrometheusClient(metrics.body, format: .text004)
         let samples: [ParsedSample] = families.flatMap(\.samples).filter { sample in
             sample.name == "circuit_breaker_transitions_total" && sample.labels["circuit"] == circuit && sample.labels["to"] == to
         }

@@ -31,7 +31,7 @@ import Testing
     @Test func theCircuitsDocumentFollowsItsSchema() async throws {
         try await withServer(registry: try Self.everyState()) { _, port in
             let response = try await request("/circuits", port: port)
-            let violations = try schemaViolations(of: response.body)
+            let violations = try await schemaViolations(of: response.body)
             #expect(violations == nil, "\(violations ?? "")")
             let document = try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
             let circuits = try #require(document["circuits"] as? [[String: Any]])
@@ -44,15 +44,15 @@ import Testing
         try await withServer(registry: try Self.everyState()) { _, port in
             for name in ["flapping", "open", "forced", "disabled", "metrics-only", "count-based"] {
                 let response = try await request("/circuits/\(name)", port: port)
-                let violations = try schemaViolations(of: response.body, definition: "circuit")
+                let violations = try await schemaViolations(of: response.body, definition: "circuit")
                 #expect(violations == nil, "\(name): \(violations ?? "")")
             }
         }
     }
 
-    @Test func theSchemaRejectsWhatItShould() throws {
+    @Test func theSchemaRejectsWhatItShould() async throws {
         let valid = CircuitsDocument.json([.sample()])
-        #expect(try schemaViolations(of: Array(valid.utf8)) == nil)
+        #expect(try await schemaViolations(of: Array(valid.utf8)) == nil)
         for (broken, replacement) in [
             (#""state":"open""#, #""state":"ajar""#),
             (#""bufferedCalls":10"#, #""bufferedCalls":-1"#),
@@ -61,7 +61,7 @@ import Testing
         ] {
             let text = valid.replacingOccurrences(of: broken, with: replacement)
             #expect(text != valid)
-            #expect(try schemaViolations(of: Array(text.utf8)) != nil, "\(replacement)")
+            #expect(try await schemaViolations(of: Array(text.utf8)) != nil, "\(replacement)")
         }
     }
 }

@@ -67,13 +67,11 @@ import Testing
         }
         let port = demo.port
         let authorityFile = authority.certificateFile
-        let output = try await offloaded {
-            try runExternalTool(
-                URL(fileURLWithPath: "/usr/bin/python3"),
-                arguments: [Self.script.path, String(port), authorityFile,
-                            "lockout", "connect", "pipelined_heads", "never_read", "half_close", "slowloris"],
-                input: [], mergeOutput: false, timeout: .seconds(180))
-        }
+        let output = try await runExternalTool(
+            URL(fileURLWithPath: "/usr/bin/python3"),
+            arguments: [Self.script.path, String(port), authorityFile,
+                        "lockout", "connect", "pipelined_heads", "never_read", "half_close", "slowloris"],
+            input: [], mergeOutput: false, timeout: .seconds(180))
         sampling.cancel()
         await sampling.value
         let peak = peakResident.withLock { $0 }

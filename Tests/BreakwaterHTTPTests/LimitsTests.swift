@@ -53,14 +53,12 @@ import Testing
             let token = Data("prometheus:s3cret:with colon".utf8).base64EncodedString()
             let response = try await request("/metrics", port: port, headers: [("Authorization", "Basic \(token)")])
             #expect(response.status == 200)
-            let curl = try await offloaded {
-                try runExternalTool(
-                    URL(fileURLWithPath: "/usr/bin/curl"),
-                    arguments: ["--silent", "--fail", "--user", "prometheus:s3cret:with colon", "http://127.0.0.1:\(port)/metrics"],
-                    input: [],
-                    mergeOutput: false
-                )
-            }
+            let curl = try await runExternalTool(
+                URL(fileURLWithPath: "/usr/bin/curl"),
+                arguments: ["--silent", "--fail", "--user", "prometheus:s3cret:with colon", "http://127.0.0.1:\(port)/metrics"],
+                input: [],
+                mergeOutput: false
+            )
             #expect(curl.exitCode == 0)
         }
     }

@@ -36,7 +36,7 @@ import Testing
         let response = await endpoint.response(accept: accept, acceptEncoding: nil)
         #expect(response.header("Content-Type") == "application/openmetrics-text; version=1.0.0; charset=utf-8")
         #expect(response.text.hasSuffix("# EOF\n"))
-        let families = try parseWithPrometheusClient(response.text, format: .openMetrics)
+        let families = try await parseWithPrometheusClient(response.text, format: .openMetrics)
         #expect(families.sample(named: "orders_total", labels: ["shop": "north"])?.hasValue(42) == true)
     }
 

@@ -37,7 +37,7 @@ import Testing
             let response = try await request("/metrics", port: port, headers: [("Accept", Self.prometheusAccept)])
             #expect(response.header("Content-Type") == "application/openmetrics-text; version=1.0.0; charset=utf-8")
             #expect(response.text.hasSuffix("# EOF\n"))
-            let families = try parseWithPrometheusClient(response.text, format: .openMetrics)
+            let families = try await parseWithPrometheusClient(response.text, format: .openMetrics)
             #expect(families.sample(named: "orders_total", labels: ["shop": "north"])?.hasValue(42) == true)
         }
     }
@@ -45,7 +45,7 @@ import Testing
     @Test func textFormatPassesPromtool() async throws {
         try await withServer(collector: try Self.collector()) { _, port in
             let response = try await request("/metrics", port: port)
-            try expectPromtoolAccepts(response.text)
+            try await expectPromtoolAccepts(response.text)
         }
     }
 
@@ -74,15 +74,13 @@ import Testing
 
     @Test func curlCompressedDecodesTheGzipBody() async throws {
         try await withServer(collector: try Self.collector()) { _, port in
-            let run = try await offloaded {
-                try runExternalTool(
-                    URL(fileURLWithPath: "/usr/bin/curl"),
-                    arguments: ["--silent", "--show-error", "--compressed", "--dump-header", "/dev/stderr",
-                                "http://127.0.0.1:\(port)/metrics"],
-                    input: [],
-                    mergeOutput: false
-                )
-            }
+            let run = try await runExternalTool(
+                URL(fileURLWithPath: "/usr/bin/curl"),
+                arguments: ["--silent", "--show-error", "--compressed", "--dump-header", "/dev/stderr",
+                            "http://127.0.0.1:\(port)/metrics"],
+                input: [],
+                mergeOutput: false
+            )
             #expect(run.exitCode == 0)
             #expect(String(decoding: run.standardError, as: UTF8.self).lowercased().contains("content-encoding: gzip"))
             #expect(String(decoding: run.standardOutput, as: UTF8.self).contains("orders_total{shop=\"north\"} 42\n"))

@@ -83,11 +83,9 @@ import Testing
                     Self.script.path, "http://127.0.0.1:\(port)", Self.user, Self.password,
                     "--transition", Self.transitionedName, "--uncontrolled", "http://127.0.0.1:\(uncontrolledPort)",
                 ]
-                let run = try await offloaded {
-                    try runExternalTool(
-                        URL(fileURLWithPath: "/usr/bin/python3"), arguments: arguments, input: [],
-                        mergeOutput: true, timeout: Self.scriptTimeout)
-                }
+                let run = try await runExternalTool(
+                    URL(fileURLWithPath: "/usr/bin/python3"), arguments: arguments, input: [],
+                    mergeOutput: true, timeout: Self.scriptTimeout)
                 let output = String(decoding: run.standardOutput, as: UTF8.self)
                 #expect(run.exitCode == 0, "status_page.py exited with \(run.exitCode):\n\(output)")
             }

@@ -76,8 +76,8 @@ import Testing
     }
 
     @Test(arguments: [(StatusPage.script, StatusPage.scriptHash), (StatusPage.style, StatusPage.styleHash)])
-    func thePolicysHashesAreThoseOfTheInlineScriptAndStyle(_ text: String, _ source: String) throws {
-        let run = try runExternalTool(
+    func thePolicysHashesAreThoseOfTheInlineScriptAndStyle(_ text: String, _ source: String) async throws {
+        let run = try await runExternalTool(
             URL(fileURLWithPath: "/usr/bin/python3"),
             arguments: ["-c", "import base64, hashlib, sys; print(base64.b64encode(hashlib.sha256(sys.stdin.buffer.read()).digest()).decode())"],
             input: Array(text.utf8), mergeOutput: true)

@@ -12,13 +12,11 @@ import Testing
 @Suite struct TLSListenerTests {
     /// The serial number of the certificate the server on `port` presents to a new connection.
     func servedSerial(port: Int) async throws -> String {
-        try await offloaded {
-            let run = try runExternalTool(
-                URL(fileURLWithPath: "/bin/bash"),
-                arguments: ["-c", "openssl s_client -connect 127.0.0.1:\(port) -servername localhost </dev/null 2>/dev/null | openssl x509 -noout -serial"],
-                input: [], mergeOutput: true)
-            return String(decoding: run.standardOutput, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        }
+        let run = try await runExternalTool(
+            URL(fileURLWithPath: "/bin/bash"),
+            arguments: ["-c", "openssl s_client -connect 127.0.0.1:\(port) -servername localhost </dev/null 2>/dev/null | openssl x509 -noout -serial"],
+            input: [], mergeOutput: true)
+        return String(decoding: run.standardOutput, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     @Test func aClientTrustingTheAuthorityScrapesOverHTTPS() async throws {
@@ -96,10 +94,8 @@ import Testing
                     pass
                 print(round(time.monotonic() - start, 1))
                 """
-            let run = try await offloaded {
-                try runExternalTool(
-                    URL(fileURLWithPath: "/usr/bin/python3"), arguments: ["-c", script, String(port)], input: [], mergeOutput: true)
-            }
+            let run = try await runExternalTool(
+                URL(fileURLWithPath: "/usr/bin/python3"), arguments: ["-c", script, String(port)], input: [], mergeOutput: true)
             let output = String(decoding: run.standardOutput, as: UTF8.self)
             let closedAfter = try #require(Double(output.trimmingCharacters(in: .whitespacesAndNewlines)), "\(output)")
             #expect(closedAfter < 20, "the stalled handshake was closed after \(closedAfter) s")

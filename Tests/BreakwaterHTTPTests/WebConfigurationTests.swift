@@ -103,9 +103,7 @@ import Testing
     /// What `promtool check web-config` says of `yaml`, written beside the certificates.
     func promtoolAccepts(_ yaml: String, files: Files) async throws -> (accepted: Bool, output: String) {
         let path = try files.write(yaml)
-        let run = try await offloaded {
-            try runExternalTool(URL(fileURLWithPath: "/usr/bin/promtool"), arguments: ["check", "web-config", path], input: [], mergeOutput: true)
-        }
+        let run = try await runExternalTool(URL(fileURLWithPath: "/usr/bin/promtool"), arguments: ["check", "web-config", path], input: [], mergeOutput: true)
         return (run.exitCode == 0, String(decoding: run.standardOutput, as: UTF8.self))
     }
 

@@ -8,7 +8,7 @@ import Testing
 @Suite("Collector under concurrency")
 struct CollectorConcurrencyTests {
     @Test("renders taken while threads update parse strictly, and the final totals are exact")
-    func rendersDuringUpdates() throws {
+    func rendersDuringUpdates() async throws {
         let collector = MetricsCollector(processMetrics: false)
         let calls = try collector.counter(name: "calls_total", help: "Calls.", labelNames: ["worker"])
         let latency = try collector.histogram(name: "latency_seconds", help: "Latency.", labelNames: ["worker"])
@@ -49,7 +49,7 @@ struct CollectorConcurrencyTests {
         // Every tenth scrape, parsed by the strict parser: a histogram whose +Inf bucket differs
         // from its count, or a bucket that decreases, fails it.
         for text in renders.enumerated().filter({ $0.offset % 10 == 0 }).map(\.element) {
-            let families = try parseWithPrometheusClient(text, format: .openMetrics)
+            let families = try await parseWithPrometheusClient(text, format: .openMetrics)
             #expect(families.family(named: "latency_seconds")?.samples.isEmpty == false)
         }
     }

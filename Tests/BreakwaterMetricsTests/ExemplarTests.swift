@@ -47,8 +47,8 @@ struct ExemplarTests {
         }
     }
 
-    private func parsed() throws -> [ParsedFamily] {
-        try parseWithPrometheusClient(collector.render(.openMetrics), format: .openMetrics)
+    private func parsed() async throws -> [ParsedFamily] {
+        try await parseWithPrometheusClient(collector.render(.openMetrics), format: .openMetrics)
     }
 
     private static func labels(_ outcome: String, _ extra: [String: String] = [:]) -> [String: String] {
@@ -60,13 +60,13 @@ struct ExemplarTests {
     }
 
     @Test("a traced failure leaves its trace on its duration's bucket and on its count")
-    func tracedFailure() throws {
+    func tracedFailure() async throws {
         try collector.recordMetrics(of: registry, exemplars: source)
         let payments = try registry.breaker(named: "payments")
         call(payments, taking: .milliseconds(30), failing: true, in: Self.first)
         call(payments, taking: .milliseconds(4), in: Self.second)
         call(payments, taking: .milliseconds(7), in: nil)
-        let families = try parsed()
+        let families = try await parsed()
         let failureBucket = try #require(families.sample(
             named: "circuit_breaker_call_duration_seconds_bucket", labels: Self.labels("failure", ["le": "0.05"])))
         #expect(failureBucket.exemplar?.labels == Self.exemplarLabels(Self.first))
@@ -92,13 +92,13 @@ struct ExemplarTests {
     }
 
     @Test("a traced timeout leaves its trace on the timeout count")
-    func tracedTimeout() throws {
+    func tracedTimeout() async throws {
         try collector.recordMetrics(of: registry, exemplars: source)
         let payments = try registry.breaker(named: "payments")
         try Self.$trace.withValue(Self.second) {
             payments.record(.timeout, for: try payments.acquirePermission(), duration: .seconds(2))
         }
-        let families = try parsed()
+        let families = try await parsed()
         let timeouts = try #require(families.sample(named: "circuit_breaker_calls_total", labels: Self.labels("timeout")))
         #expect(timeouts.exemplar?.labels == Self.exemplarLabels(Self.second))
         let bucket = try #require(families.sample(
@@ -107,13 +107,13 @@ struct ExemplarTests {
     }
 
     @Test("text format 0.0.4 has no exemplars, and without a source nothing is asked or kept")
-    func onlyOpenMetrics() throws {
+    func onlyOpenMetrics() async throws {
         try collector.recordMetrics(of: registry, exemplars: source)
         let payments = try registry.breaker(named: "payments")
         call(payments, taking: .milliseconds(30), failing: true, in: Self.first)
         let text = collector.render(.prometheusText)
         #expect(!text.contains("#{") && !text.contains(" # {"))
-        #expect(try promtoolComplaint(text) == nil)
+        #expect(try await promtoolComplaint(text) == nil)
         #expect(collector.render(.openMetrics).contains(#" # {trace_id="4bf92f3577b34da6a3ce929d0e0e4736",span_id="00f067aa0ba902b7"} 0.03 "#))
 
         let plain = MetricsCollector(processMetrics: false)
@@ -124,13 +124,13 @@ struct ExemplarTests {
     }
 
     @Test("a histogram of the application's own keeps the latest exemplar of each bucket, +Inf included")
-    func ownHistogram() throws {
+    func ownHistogram() async throws {
         let histogram = try collector.histogram(name: "job_seconds", help: "Jobs.", buckets: [0.1, 1]).labels()
         histogram.observe(0.05, exemplar: Self.first)
         histogram.observe(0.07, exemplar: Self.second)
         histogram.observe(30, exemplar: Self.first)
         histogram.observe(0.5)
-        let family = try #require(try parsed().family(named: "job_seconds"))
+        let family = try #require(try await parsed().family(named: "job_seconds"))
         #expect(family.sample(named: "job_seconds_bucket", labels: ["le": "0.1"])?.exemplar?.labels == Self.exemplarLabels(Self.second))
         #expect(family.sample(named: "job_seconds_bucket", labels: ["le": "0.1"])?.exemplar?.value == "0.07")
         #expect(family.sample(named: "job_seconds_bucket", labels: ["le": "1.0"])?.exemplar == nil)
@@ -149,7 +149,7 @@ struct ExemplarTests {
                 group.addTask {
                     for index in 0..<2_000 {
                         let trace = TraceReference(traceID: (UInt64(task + 1), UInt64(index + 1)), spanID: UInt64(index + 1))
-                        await Self.$trace.withValue(trace) {
+                        Self.$trace.withValue(trace) {
                             payments.record(.failure, for: try! payments.acquirePermission(), duration: .milliseconds(index % 50))
                         }
                     }
@@ -167,9 +167,9 @@ struct ExemplarTests {
             return await group.reduce(into: []) { $0 += $1 }
         }
         for exposition in expositions {
-            _ = try parseWithPrometheusClient(exposition, format: .openMetrics)
+            _ = try await parseWithPrometheusClient(exposition, format: .openMetrics)
         }
-        let families = try parsed()
+        let families = try await parsed()
         #expect(families.sample(named: "circuit_breaker_calls_total", labels: Self.labels("failure"))?.hasValue(8_000) == true)
         #expect(families.sample(named: "circuit_breaker_calls_total", labels: Self.labels("failure"))?.exemplar != nil)
     }

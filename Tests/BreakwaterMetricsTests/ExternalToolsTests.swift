@@ -57,26 +57,26 @@ struct ExternalToolsTests {
 
     // MARK: promtool
 
-    @Test func promtoolAcceptsAValidExpositionWithoutOutput() throws {
-        let result = try promtoolCheckMetrics(Self.text004)
+    @Test func promtoolAcceptsAValidExpositionWithoutOutput() async throws {
+        let result = try await promtoolCheckMetrics(Self.text004)
         #expect(result.exitCode == 0)
         #expect(result.output == "")
     }
 
-    @Test func promtoolHasNoComplaintAboutAValidExposition() throws {
-        #expect(try promtoolComplaint(Self.text004) == nil)
-        try expectPromtoolAccepts(Self.text004)
+    @Test func promtoolHasNoComplaintAboutAValidExposition() async throws {
+        #expect(try await promtoolComplaint(Self.text004) == nil)
+        try await expectPromtoolAccepts(Self.text004)
     }
 
-    @Test func promtoolComplaintShowsPromtoolsOutputAndTheFirstLines() throws {
-        let complaint = try #require(try promtoolComplaint("# TYPE requests counter\nrequests 1\n"))
+    @Test func promtoolComplaintShowsPromtoolsOutputAndTheFirstLines() async throws {
+        let complaint = try #require(try await promtoolComplaint("# TYPE requests counter\nrequests 1\n"))
         #expect(complaint.contains("promtool check metrics exited 3"))
         #expect(complaint.contains(#"counter metrics should have "_total" suffix"#))
         #expect(complaint.contains("   2 | requests 1"))
     }
 
-    @Test func promtoolWarnsAboutACounterWhoseNameLacksTotal() throws {
-        let result = try promtoolCheckMetrics("""
+    @Test func promtoolWarnsAboutACounterWhoseNameLacksTotal() async throws {
+        let result = try await promtoolCheckMetrics("""
             # HELP requests Requests handled.
             # TYPE requests counter
             requests 1
@@ -86,8 +86,8 @@ struct ExternalToolsTests {
         #expect(result.output.contains(#"counter metrics should have "_total" suffix"#))
     }
 
-    @Test func promtoolWarnsAboutAFamilyWithoutHelp() throws {
-        let result = try promtoolCheckMetrics("""
+    @Test func promtoolWarnsAboutAFamilyWithoutHelp() async throws {
+        let result = try await promtoolCheckMetrics("""
             # TYPE queue_depth gauge
             queue_depth 1
 
@@ -96,8 +96,8 @@ struct ExternalToolsTests {
         #expect(result.output.contains("no help text"))
     }
 
-    @Test func promtoolRejectsAnUnknownEscapeInALabelValue() throws {
-        let result = try promtoolCheckMetrics(#"""
+    @Test func promtoolRejectsAnUnknownEscapeInALabelValue() async throws {
+        let result = try await promtoolCheckMetrics(#"""
             # HELP requests_total Requests handled.
             # TYPE requests_total counter
             requests_total{path="C:\q"} 1
@@ -107,27 +107,27 @@ struct ExternalToolsTests {
         #expect(result.output.contains(#"invalid escape sequence '\q'"#))
     }
 
-    @Test func promtoolRejectsALabelValueThatIsNotUTF8() throws {
+    @Test func promtoolRejectsALabelValueThatIsNotUTF8() async throws {
         let bytes = Array(#"requests_total{path=""#.utf8) + [0xFF, 0xFE] + Array(#""} 1"#.utf8) + [0x0A]
-        let result = try promtoolCheckMetrics(bytes)
+        let result = try await promtoolCheckMetrics(bytes)
         #expect(result.exitCode != 0)
         #expect(result.output.contains("invalid label value"))
     }
 
-    @Test func promtoolChecksALargeExpositionWithoutStalling() throws {
+    @Test func promtoolChecksALargeExpositionWithoutStalling() async throws {
         var text = "# HELP calls_total Calls.\n# TYPE calls_total counter\n"
         for index in 0..<20_000 {
             text += "calls_total{breaker=\"breaker-\(index)\"} \(index)\n"
         }
-        let result = try promtoolCheckMetrics(text)
+        let result = try await promtoolCheckMetrics(text)
         #expect(result.exitCode == 0)
         #expect(result.output == "")
     }
 
     // MARK: client_python, text format 0.0.4
 
-    @Test func text004ParserUnescapesLabelValuesExactly() throws {
-        let families = try parseWithPrometheusClient(Self.text004, format: .text004)
+    @Test func text004ParserUnescapesLabelValuesExactly() async throws {
+        let families = try await parseWithPrometheusClient(Self.text004, format: .text004)
         let sample = try #require(families.sample(named: "requests_total", labels: [
             "outcome": "success", "path": Self.unescapedPath,
         ]))
@@ -136,16 +136,16 @@ struct ExternalToolsTests {
         #expect(families.sample(named: "requests_total", labels: ["outcome": "success", "path": #"C:\"#]) != nil)
     }
 
-    @Test func text004ParserUnescapesHelp() throws {
-        let families = try parseWithPrometheusClient(Self.text004, format: .text004)
+    @Test func text004ParserUnescapesHelp() async throws {
+        let families = try await parseWithPrometheusClient(Self.text004, format: .text004)
         // client_python names a counter family without its _total.
         let requests = try #require(families.family(named: "requests"))
         #expect(requests.type == "counter")
         #expect(requests.documentation == "Requests handled, by outcome.\nSecond line: a \\ backslash.")
     }
 
-    @Test func text004ParserReturnsValuesExactly() throws {
-        let families = try parseWithPrometheusClient(Self.text004, format: .text004)
+    @Test func text004ParserReturnsValuesExactly() async throws {
+        let families = try await parseWithPrometheusClient(Self.text004, format: .text004)
         let expected: [(labels: [String: String], text: String, value: Double)] = [
             (["sensor": "a"], "-12.5", -12.5),
             (["sensor": "b"], "NaN", .nan),
@@ -162,8 +162,8 @@ struct ExternalToolsTests {
         #expect(families.sample(named: "request_duration_seconds_sum")?.value == "1.5e-05")
     }
 
-    @Test func text004ParserReturnsHistogramSamplesInOrder() throws {
-        let families = try parseWithPrometheusClient(Self.text004, format: .text004)
+    @Test func text004ParserReturnsHistogramSamplesInOrder() async throws {
+        let families = try await parseWithPrometheusClient(Self.text004, format: .text004)
         let histogram = try #require(families.family(named: "request_duration_seconds"))
         #expect(histogram.type == "histogram")
         #expect(histogram.samples.map(\.name) == [
@@ -175,24 +175,24 @@ struct ExternalToolsTests {
         #expect(histogram.sample(named: "request_duration_seconds_bucket", labels: ["le": "+Inf"])?.value == "5.0")
     }
 
-    @Test func text004ParserRejectsAValueThatIsNotANumber() throws {
-        let error = #expect(throws: ExternalToolError.self) {
-            try parseWithPrometheusClient("queue_depth many\n", format: .text004)
+    @Test func text004ParserRejectsAValueThatIsNotANumber() async throws {
+        let error = await #expect(throws: ExternalToolError.self) {
+            try await parseWithPrometheusClient("queue_depth many\n", format: .text004)
         }
         #expect(error?.rejectionMessage?.contains("could not convert string to float") == true)
     }
 
     // MARK: client_python, OpenMetrics
 
-    @Test func openMetricsParserAcceptsAValidExposition() throws {
-        let families = try parseWithPrometheusClient(Self.openMetrics, format: .openMetrics)
+    @Test func openMetricsParserAcceptsAValidExposition() async throws {
+        let families = try await parseWithPrometheusClient(Self.openMetrics, format: .openMetrics)
         #expect(families.map(\.name) == ["requests", "request_duration_seconds", "breakwater_build"])
         #expect(families.map(\.type) == ["counter", "histogram", "info"])
         #expect(families.family(named: "request_duration_seconds")?.unit == "seconds")
     }
 
-    @Test func openMetricsParserUnescapesLabelValuesAndHelpExactly() throws {
-        let families = try parseWithPrometheusClient(Self.openMetrics, format: .openMetrics)
+    @Test func openMetricsParserUnescapesLabelValuesAndHelpExactly() async throws {
+        let families = try await parseWithPrometheusClient(Self.openMetrics, format: .openMetrics)
         let labels = ["outcome": "success", "path": Self.unescapedPath]
         #expect(families.sample(named: "requests_total", labels: labels)?.hasValue(1027) == true)
         #expect(families.sample(named: "requests_created", labels: labels)?.value == "1700000000.0")
@@ -201,27 +201,27 @@ struct ExternalToolsTests {
         #expect(families.sample(named: "request_duration_seconds_sum")?.value == "0.3333333333333333")
     }
 
-    @Test func openMetricsParserRejectsAnExpositionWithoutEOF() throws {
+    @Test func openMetricsParserRejectsAnExpositionWithoutEOF() async throws {
         let text = Self.openMetrics.replacingOccurrences(of: "# EOF\n", with: "")
-        let error = #expect(throws: ExternalToolError.self) {
-            try parseWithPrometheusClient(text, format: .openMetrics)
+        let error = await #expect(throws: ExternalToolError.self) {
+            try await parseWithPrometheusClient(text, format: .openMetrics)
         }
         #expect(error?.rejectionMessage?.contains("Missing # EOF") == true)
     }
 
-    @Test func openMetricsParserRejectsAHistogramWhoseInfBucketDiffersFromCount() throws {
+    @Test func openMetricsParserRejectsAHistogramWhoseInfBucketDiffersFromCount() async throws {
         let text = Self.openMetrics.replacingOccurrences(
             of: "request_duration_seconds_count 5", with: "request_duration_seconds_count 6")
-        let error = #expect(throws: ExternalToolError.self) {
-            try parseWithPrometheusClient(text, format: .openMetrics)
+        let error = await #expect(throws: ExternalToolError.self) {
+            try await parseWithPrometheusClient(text, format: .openMetrics)
         }
         #expect(error?.rejectionMessage?.contains("Count does not match +Inf value") == true)
     }
 
-    @Test func openMetricsParserRejectsABlankLine() throws {
+    @Test func openMetricsParserRejectsABlankLine() async throws {
         let text = Self.openMetrics.replacingOccurrences(of: "# TYPE breakwater_build", with: "\n# TYPE breakwater_build")
-        let error = #expect(throws: ExternalToolError.self) {
-            try parseWithPrometheusClient(text, format: .openMetrics)
+        let error = await #expect(throws: ExternalToolError.self) {
+            try await parseWithPrometheusClient(text, format: .openMetrics)
         }
         #expect(error?.rejectionMessage?.contains("Received blank line") == true)
     }
@@ -231,32 +231,32 @@ struct ExternalToolsTests {
     /// client_python keeps an unknown escape as it was written instead of rejecting it, so
     /// only promtool catches a stray backslash: see promtoolRejectsAnUnknownEscapeInALabelValue.
     @Test(arguments: [PrometheusClientFormat.text004, .openMetrics])
-    func clientPythonKeepsAnUnknownEscapeAsWritten(format: PrometheusClientFormat) throws {
+    func clientPythonKeepsAnUnknownEscapeAsWritten(format: PrometheusClientFormat) async throws {
         let text = #"""
             # TYPE requests counter
             requests_total{path="C:\q"} 1
             # EOF
 
             """#
-        let families = try parseWithPrometheusClient(text, format: format)
+        let families = try await parseWithPrometheusClient(text, format: format)
         #expect(families.sample(named: "requests_total", labels: ["path": #"C:\q"#]) != nil)
     }
 
     @Test(arguments: [PrometheusClientFormat.text004, .openMetrics])
-    func clientPythonRejectsBytesThatAreNotUTF8(format: PrometheusClientFormat) throws {
+    func clientPythonRejectsBytesThatAreNotUTF8(format: PrometheusClientFormat) async throws {
         let bytes = Array(#"requests_total{path=""#.utf8) + [0xFF, 0xFE] + Array("\"} 1\n# EOF\n".utf8)
-        let error = #expect(throws: ExternalToolError.self) {
-            try parseWithPrometheusClient(bytes, format: format)
+        let error = await #expect(throws: ExternalToolError.self) {
+            try await parseWithPrometheusClient(bytes, format: format)
         }
         #expect(error?.rejectionMessage?.contains("UnicodeDecodeError") == true)
     }
 
     // MARK: Failures and process handling
 
-    @Test func aRejectionShowsTheParsersMessageAndTheFirstLines() throws {
+    @Test func aRejectionShowsTheParsersMessageAndTheFirstLines() async throws {
         let text = Self.openMetrics.replacingOccurrences(of: "# EOF\n", with: "")
-        let error = #expect(throws: ExternalToolError.self) {
-            try parseWithPrometheusClient(text, format: .openMetrics)
+        let error = await #expect(throws: ExternalToolError.self) {
+            try await parseWithPrometheusClient(text, format: .openMetrics)
         }
         let description = try #require(error).description
         #expect(description.contains("client_python's OpenMetrics parser rejected the exposition"))
@@ -278,10 +278,10 @@ struct ExternalToolsTests {
             """)
     }
 
-    @Test func aToolThatHangsIsKilledAtTheTimeout() throws {
+    @Test func aToolThatHangsIsKilledAtTheTimeout() async throws {
         let start = ContinuousClock.now
-        let error = #expect(throws: ExternalToolError.self) {
-            try runExternalTool(
+        let error = await #expect(throws: ExternalToolError.self) {
+            try await runExternalTool(
                 URL(fileURLWithPath: "/bin/sh"), arguments: ["-c", "exec sleep 60"],
                 input: [], mergeOutput: false, timeout: .milliseconds(200))
         }
@@ -292,9 +292,9 @@ struct ExternalToolsTests {
         #expect(ContinuousClock.now - start < .seconds(10))
     }
 
-    @Test func aToolWritingMoreThanAPipeHoldsDoesNotStall() throws {
+    @Test func aToolWritingMoreThanAPipeHoldsDoesNotStall() async throws {
         let input = (0..<(8 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
-        let run = try runExternalTool(
+        let run = try await runExternalTool(
             URL(fileURLWithPath: "/bin/sh"), arguments: ["-c", "cat; cat >&2 </dev/null; head -c 1048576 </dev/zero >&2"],
             input: input, mergeOutput: false)
         #expect(run.exitCode == 0)

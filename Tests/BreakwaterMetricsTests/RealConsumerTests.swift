@@ -63,13 +63,13 @@ struct RealConsumerTests {
     }
 
     @Test("promtool parses and lints the text format without a word")
-    func promtool() throws {
-        try expectPromtoolAccepts(collector.render(.prometheusText))
+    func promtool() async throws {
+        try await expectPromtoolAccepts(collector.render(.prometheusText))
     }
 
     @Test("client_python's text parser reads every hostile label value and count back exactly")
-    func textParser() throws {
-        let families = try parseWithPrometheusClient(collector.render(.prometheusText), format: .text004)
+    func textParser() async throws {
+        let families = try await parseWithPrometheusClient(collector.render(.prometheusText), format: .text004)
         for (name, successes) in Self.hostileNames {
             let labels = ["circuit": name, "outcome": "success", "service": "checkout \"eu\""]
             let sample = families.sample(named: "circuit_breaker_calls_total", labels: labels)
@@ -86,9 +86,9 @@ struct RealConsumerTests {
     }
 
     @Test("the strict OpenMetrics parser accepts the OpenMetrics exposition, with the same samples as the text format")
-    func openMetricsParser() throws {
-        let openMetrics = try parseWithPrometheusClient(collector.render(.openMetrics), format: .openMetrics)
-        let text = try parseWithPrometheusClient(collector.render(.prometheusText), format: .text004)
+    func openMetricsParser() async throws {
+        let openMetrics = try await parseWithPrometheusClient(collector.render(.openMetrics), format: .openMetrics)
+        let text = try await parseWithPrometheusClient(collector.render(.prometheusText), format: .text004)
         let textSamples = text.flatMap(\.samples)
         let openMetricsSamples = openMetrics.flatMap(\.samples)
         #expect(openMetricsSamples.count == textSamples.count)

@@ -184,9 +184,9 @@ struct PrometheusExportTests {
     }
 
     @Test("promtool parses the output and finds nothing to lint but the HELP text swift-metrics cannot carry")
-    func promtoolAcceptsTheOutput() throws {
+    func promtoolAcceptsTheOutput() async throws {
         let text = try Self.swiftPrometheusExposition().text
-        let (exitCode, output) = try promtoolCheckMetrics(text)
+        let (exitCode, output) = try await promtoolCheckMetrics(text)
         // 0: no complaint; 3: it parsed and the linter complained; 1: it did not parse.
         #expect(exitCode == 0 || exitCode == 3, "\(output)\n\(expositionExcerpt(text))")
         let complaints = output.split(separator: "\n").filter { !$0.hasSuffix(" no help text") }

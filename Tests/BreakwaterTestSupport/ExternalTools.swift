@@ -30,8 +30,8 @@ import Darwin
 package func promtoolCheckMetrics(
     _ text: String,
     timeout: Duration = defaultExternalToolTimeout
-) throws -> (exitCode: Int32, output: String) {
-    try promtoolCheckMetrics(Array(text.utf8), timeout: timeout)
+) async throws -> (exitCode: Int32, output: String) {
+    try await promtoolCheckMetrics(Array(text.utf8), timeout: timeout)
 }
 
 /// Runs `promtool check metrics` with `bytes` on standard input; see
@@ -40,9 +40,9 @@ package func promtoolCheckMetrics(
 package func promtoolCheckMetrics(
     _ bytes: [UInt8],
     timeout: Duration = defaultExternalToolTimeout
-) throws -> (exitCode: Int32, output: String) {
+) async throws -> (exitCode: Int32, output: String) {
     let promtool = try locatePromtool()
-    let run = try runExternalTool(
+    let run = try await runExternalTool(
         promtool,
         arguments: ["check", "metrics"],
         input: bytes,
@@ -57,16 +57,16 @@ package func promtoolCheckMetrics(
 package func expectPromtoolAccepts(
     _ text: String,
     sourceLocation: SourceLocation = #_sourceLocation
-) throws {
-    if let complaint = try promtoolComplaint(text) {
+) async throws {
+    if let complaint = try await promtoolComplaint(text) {
         Issue.record(Comment(rawValue: complaint), sourceLocation: sourceLocation)
     }
 }
 
 /// `nil` when promtool accepts `text` without a word, else a message with promtool's exit
 /// code and output and the first lines of the text.
-package func promtoolComplaint(_ text: String) throws -> String? {
-    let result = try promtoolCheckMetrics(text)
+package func promtoolComplaint(_ text: String) async throws -> String? {
+    let result = try await promtoolCheckMetrics(text)
     if result.exitCode == 0 && result.output.isEmpty { return nil }
     return """
         promtool check metrics exited \(result.exitCode) and said:
@@ -134,8 +134,8 @@ package func parseWithPrometheusClient(
     _ text: String,
     format: PrometheusClientFormat,
     timeout: Duration = defaultExternalToolTimeout
-) throws -> [ParsedFamily] {
-    try parseWithPrometheusClient(Array(text.utf8), format: format, timeout: timeout)
+) async throws -> [ParsedFamily] {
+    try await parseWithPrometheusClient(Array(text.utf8), format: format, timeout: timeout)
 }
 
 /// Parses `bytes` with client_python; see
@@ -145,7 +145,7 @@ package func parseWithPrometheusClient(
     _ bytes: [UInt8],
     format: PrometheusClientFormat,
     timeout: Duration = defaultExternalToolTimeout
-) throws -> [ParsedFamily] {
+) async throws -> [ParsedFamily] {
     guard FileManager.default.fileExists(atPath: parseExpositionScript.path) else {
         throw ExternalToolError.toolMissing("\(parseExpositionScript.path) is missing")
     }
@@ -156,7 +156,7 @@ package func parseWithPrometheusClient(
             ? "\(python) does not exist: run Scripts/install-test-tools"
             : "BREAKWATER_TEST_PYTHON names \(python), which is not an executable")
     }
-    let run = try runExternalTool(
+    let run = try await runExternalTool(
         URL(fileURLWithPath: python),
         arguments: [parseExpositionScript.path, format.argument],
         input: bytes,
@@ -371,6 +371,10 @@ package struct ExternalToolRun: Sendable {
 
 /// Runs `executable` with `input` on standard input and waits at most `timeout` for it.
 ///
+/// The wait happens on a thread of its own, never on one of Swift concurrency's few threads: a
+/// test waiting there for a tool would hold up every other test's tasks (on two cores, the
+/// servers under test of the whole suite).
+///
 /// Input and output go through temporary files rather than pipes, so neither side can block
 /// the other however much either writes, and a tool that exits without reading its input
 /// cannot raise SIGPIPE in the test process. A tool still running at the timeout is killed
@@ -384,6 +388,19 @@ package func runExternalTool(
     input: [UInt8],
     mergeOutput: Bool,
     timeout: Duration = defaultExternalToolTimeout
+) async throws -> ExternalToolRun {
+    try await offloaded {
+        try runAndWait(executable, arguments: arguments, input: input, mergeOutput: mergeOutput, timeout: timeout)
+    }
+}
+
+/// ``runExternalTool(_:arguments:input:mergeOutput:timeout:)``, blocking the calling thread.
+private func runAndWait(
+    _ executable: URL,
+    arguments: [String],
+    input: [UInt8],
+    mergeOutput: Bool,
+    timeout: Duration
 ) throws -> ExternalToolRun {
     let fileManager = FileManager.default
     let directory = fileManager.temporaryDirectory

@@ -52,7 +52,7 @@ struct ExemplarSourcesTests {
     }
 
     @Test("a call in a traced request leaves the request's trace in the breaker metrics")
-    func throughTheBreakerMetrics() throws {
+    func throughTheBreakerMetrics() async throws {
         let collector = MetricsCollector(processMetrics: false)
         let registry = try CircuitBreakerRegistry(logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
         try collector.recordMetrics(of: registry, exemplars: ExemplarSources.serviceContext(through: instrument))
@@ -62,7 +62,7 @@ struct ExemplarSourcesTests {
         try ServiceContext.withValue(context) {
             payments.record(.failure, for: try payments.acquirePermission(), duration: .milliseconds(12))
         }
-        let families = try parseWithPrometheusClient(collector.render(.openMetrics), format: .openMetrics)
+        let families = try await parseWithPrometheusClient(collector.render(.openMetrics), format: .openMetrics)
         let failures = families.sample(named: "circuit_breaker_calls_total", labels: ["circuit": "payments", "outcome": "failure"])
         #expect(failures?.exemplar?.labels == ["trace_id": "0af7651916cd43dd8448eb211c80319c", "span_id": "b7ad6b7169203331"])
     }

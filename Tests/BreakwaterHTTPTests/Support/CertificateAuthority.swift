@@ -59,9 +59,7 @@ struct CertificateAuthority {
 
     @discardableResult
     private func openssl(_ arguments: [String]) async throws -> String {
-        let run = try await offloaded {
-            try runExternalTool(URL(fileURLWithPath: "/usr/bin/openssl"), arguments: arguments, input: [], mergeOutput: true)
-        }
+        let run = try await runExternalTool(URL(fileURLWithPath: "/usr/bin/openssl"), arguments: arguments, input: [], mergeOutput: true)
         let output = String(decoding: run.standardOutput, as: UTF8.self)
         guard run.exitCode == 0 else {
             throw ExternalToolError.toolMissing("openssl \(arguments.joined(separator: " ")) failed: \(output)")
@@ -80,13 +78,11 @@ struct CurlResult {
 
 /// Runs `curl` with `arguments` and the URL, writing the status after the body.
 func curl(_ arguments: [String], _ url: String) async throws -> CurlResult {
-    try await offloaded {
-        let run = try runExternalTool(
-            URL(fileURLWithPath: "/usr/bin/curl"),
-            arguments: ["--silent", "--show-error", "--max-time", "30", "--write-out", "\n%{http_code}"] + arguments + [url],
-            input: [], mergeOutput: true)
-        let output = String(decoding: run.standardOutput, as: UTF8.self)
-        let status = Int(output.split(separator: "\n").last ?? "") ?? 0
-        return CurlResult(exitCode: run.exitCode, status: status, output: output)
-    }
+    let run = try await runExternalTool(
+        URL(fileURLWithPath: "/usr/bin/curl"),
+        arguments: ["--silent", "--show-error", "--max-time", "30", "--write-out", "\n%{http_code}"] + arguments + [url],
+        input: [], mergeOutput: true)
+    let output = String(decoding: run.standardOutput, as: UTF8.self)
+    let status = Int(output.split(separator: "\n").last ?? "") ?? 0
+    return CurlResult(exitCode: run.exitCode, status: status, output: output)
 }

@@ -9,7 +9,7 @@ let circuitsSchema = URL(fileURLWithPath: #filePath)
 /// What python-jsonschema (Draft 2020-12) says is wrong with `json` against the circuits schema,
 /// or against its definition `definition` (`circuit` for `/circuits/{name}`); `nil` when it is
 /// valid. Throws when the validator cannot run.
-func schemaViolations(of json: [UInt8], definition: String? = nil) throws -> String? {
+func schemaViolations(of json: [UInt8], definition: String? = nil) async throws -> String? {
     let script = """
         import json, sys
         import jsonschema
@@ -22,7 +22,7 @@ func schemaViolations(of json: [UInt8], definition: String? = nil) throws -> Str
         print("\\n".join(errors))
         sys.exit(1 if errors else 0)
         """
-    let run = try runExternalTool(
+    let run = try await runExternalTool(
         URL(fileURLWithPath: "/usr/bin/python3"),
         arguments: ["-c", script, circuitsSchema.path] + (definition.map { [$0] } ?? []),
         input: json,
