@@ -226,6 +226,120 @@ import Testing
         }
     }
 
+    /// A Python client for ``aRotationUnderLoadDropsNoConnectionAndFailsNoHandshake()``: one
+    /// keep-alive connection, and four threads making a new connection per scrape. Once each has
+    /// been served, it writes the file `argv[3]`; it waits for the file `argv[4]` (the rotation
+    /// done), lets each thread make three more connections, then scrapes again on the keep-alive
+    /// connection. Prints a JSON summary.
+    static let rotationClient = """
+        import http.client, json, os, ssl, sys, threading, time
+        port, authority, ready, rotated = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+        context = ssl.create_default_context(cafile=authority)
+
+        def scrape(connection):
+            connection.request("GET", "/metrics")
+            response = connection.getresponse()
+            response.read()
+            return response.status, connection.sock.getpeercert()["serialNumber"]
+
+        kept = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=30)
+        kept_before = scrape(kept)
+        lock = threading.Lock()
+        served, failures, rounds = [], [], [0, 0, 0, 0]
+        done = threading.Event()
+
+        def connect_again_and_again(index):
+            after_rotation = 0
+            while after_rotation < 3 and not done.is_set():
+                rotation_seen = os.path.exists(rotated)
+                try:
+                    connection = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=30)
+                    result = scrape(connection)
+                    connection.close()
+                    with lock:
+                        served.append(result)
+                except Exception as error:
+                    with lock:
+                        failures.append(repr(error))
+                rounds[index] += 1
+                after_rotation += rotation_seen
+
+        threads = [threading.Thread(target=connect_again_and_again, args=(i,)) for i in range(4)]
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 60
+        while min(rounds) == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        open(ready, "w").close()
+        while not os.path.exists(rotated) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        for thread in threads:
+            thread.join(60)
+        done.set()
+        kept_after = scrape(kept)
+        print(json.dumps({
+            "kept_statuses": [kept_before[0], kept_after[0]],
+            "kept_serials": [kept_before[1], kept_after[1]],
+            "statuses": sorted({status for status, _ in served}),
+            "serials": sorted({serial for _, serial in served}),
+            "handshakes": len(served),
+            "failures": failures[:5],
+        }))
+        """
+
+    /// A rotation while clients keep connecting: the keep-alive connection made before it is
+    /// served after it (with the certificate it was made with), and no handshake fails, not even
+    /// in the moment the key is the new one and the certificate the old.
+    @Test func aRotationUnderLoadDropsNoConnectionAndFailsNoHandshake() async throws {
+        struct Summary: Decodable {
+            let keptStatuses: [Int]
+            let keptSerials: [String]
+            let statuses: [Int]
+            let serials: [String]
+            let handshakes: Int
+            let failures: [String]
+        }
+        let authority = try await CertificateAuthority()
+        defer { authority.remove() }
+        let first = try await authority.issue("server")
+        let second = try await authority.issue("second")
+        let firstSerial = String(try await authority.serial(of: first.certificate).dropFirst("serial=".count))
+        let secondSerial = String(try await authority.serial(of: second.certificate).dropFirst("serial=".count))
+        let ready = authority.path("ready")
+        let rotated = authority.path("rotated")
+        try await withTLSServer(MetricsServerTLS(certificateChainFile: first.certificate, privateKeyFile: first.key)) { port in
+            async let client = runExternalTool(
+                URL(fileURLWithPath: "/usr/bin/python3"),
+                arguments: ["-c", Self.rotationClient, String(port), authority.certificateFile, ready, rotated],
+                input: [], mergeOutput: false, timeout: .seconds(180))
+            let deadline = ContinuousClock.now + .seconds(60)
+            while !FileManager.default.fileExists(atPath: ready), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            // The key first, then the certificate, each removed and renamed: in between, the key
+            // is missing, then the pair does not match, and handshakes go on meanwhile.
+            try FileManager.default.removeItem(atPath: first.key)
+            try await Task.sleep(for: .milliseconds(50))
+            try FileManager.default.moveItem(atPath: second.key, toPath: first.key)
+            try await Task.sleep(for: .milliseconds(50))
+            try FileManager.default.removeItem(atPath: first.certificate)
+            try FileManager.default.moveItem(atPath: second.certificate, toPath: first.certificate)
+            _ = FileManager.default.createFile(atPath: rotated, contents: nil)
+
+            let run = try await client
+            let output = String(decoding: run.standardOutput + run.standardError, as: UTF8.self)
+            let decoder = JSONDecoder()
+            decoder.keyDecodingStrategy = .convertFromSnakeCase
+            let summary = try decoder.decode(Summary.self, from: Data(run.standardOutput))
+            #expect(summary.failures.isEmpty, "\(output)")
+            #expect(summary.keptStatuses == [200, 200], "\(output)")
+            #expect(summary.keptSerials == [firstSerial, firstSerial], "\(output)")
+            #expect(summary.statuses == [200], "\(output)")
+            #expect(Set(summary.serials) == [firstSerial, secondSerial], "\(output)")
+            #expect(summary.handshakes >= 16, "\(output)")
+        }
+    }
+
     @Test func aFileThatDoesNotLoadIsNamedWhenTheServerIsCreated() throws {
         let error = #expect(throws: MetricsServerTLSError.self) {
             try MetricsServer(
