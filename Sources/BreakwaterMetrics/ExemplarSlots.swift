@@ -13,7 +13,7 @@ struct Exemplar: Sendable, Hashable {
 /// A series' exemplars, each slot holding the latest. A series that never gets an exemplar keeps
 /// an empty array, which allocates nothing; the slots are made at the first exemplar.
 struct ExemplarSlots: ~Copyable, Sendable {
-    private let slots = Mutex<[Exemplar?]>([])
+    private let slots = Guarded<[Exemplar?]>([])
     /// Set once the slots are made, so that a scrape skips the lock of a series without any.
     private let made = Atomic<Bool>(false)
 
